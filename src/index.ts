@@ -1,0 +1,16 @@
+/**
+ * rejuv: a WebGPU tensor engine with hand-written WGSL kernels, and Neural Rejuvenation on top.
+ *
+ *   import * as rj from 'rejuv';
+ *   await rj.init();
+ */
+import './kernels/index.js';
+
+export { init, close, deviceInfo, type InitOptions } from './tensor/device.js';
+export { tidy, noGrad, keep, memory, type MemoryInfo } from './tensor/engine.js';
+export { Tensor, readAll, isTensor } from './tensor/tensor.js';
+export { backward } from './tensor/autograd.js';
+export { RejuvError } from './tensor/errors.js';
+export type { DType } from './tensor/dtype.js';
+export type { DeviceInfo } from './tensor/backend.js';
+export * from './ops/index.js';

@@ -1,0 +1,5 @@
+// Importing this module registers every kernel of both backends.
+import './cpu/basic.js';
+import './cpu/reduce.js';
+import './webgpu/basic.js';
+import './webgpu/reduce.js';

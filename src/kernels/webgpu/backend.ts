@@ -1,0 +1,274 @@
+/**
+ * The WebGPU backend: pooled storage buffers, a pipeline cache keyed without sizes, dispatches recorded
+ * into one command encoder and submitted in batches, and readback as the only operation that waits.
+ *
+ * Ordering rule: `queue.writeBuffer` runs at the position of the queue it is called at, so uploads
+ * first submit whatever is recorded (a pooled buffer may be reused by an unsubmitted dispatch), and
+ * the per-batch uniform arena is written right before its command buffer is submitted.
+ */
+import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../tensor/backend.js';
+import type { DType, TypedArray } from '../../tensor/dtype.js';
+import { fail, RejuvError } from '../../tensor/errors.js';
+import { normalQuantileTable } from '../../tensor/random.js';
+import { acquireDevice } from './device.js';
+import { BufferPool } from './pool.js';
+import { assemble, sourceLocation, type AssembledShader, type Program } from './program.js';
+
+export interface GPUStorage extends Storage {
+  readonly buffer: GPUBuffer;
+}
+
+const ARENA_BYTES = 256 * 256; // 256 dispatches per batch at the 256-byte uniform offset alignment
+const MAX_WG = 65535;
+
+const debugEnabled = (): boolean => typeof process !== 'undefined' && process.env?.REJUV_DEBUG === '1';
+
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly device: GPUDevice;
+  private readonly adapterInfo: DeviceInfo;
+  private readonly pool: BufferPool;
+  private readonly staging: BufferPool;
+  private readonly pipelines = new Map<string, { pipeline: GPUComputePipeline; shader: AssembledShader }>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private readonly arenaCpu = new ArrayBuffer(ARENA_BYTES);
+  private readonly arenaView = new DataView(this.arenaCpu);
+  private readonly arenaGpu: GPUBuffer;
+  private arenaUsed = 0;
+  private readonly uniformAlign: number;
+  private normalTableStorage: GPUStorage | null = null;
+  private pendingErrors: string[] = [];
+  private lost: string | null = null;
+  /** Dispatches recorded since creation (for benchmarks and tests). */
+  dispatches = 0;
+  submits = 0;
+
+  static async create(): Promise<WebGPUBackend> {
+    const { device, adapter } = await acquireDevice();
+    return new WebGPUBackend(device, adapter);
+  }
+
+  private constructor(device: GPUDevice, adapter: GPUAdapter) {
+    this.device = device;
+    const info = adapter.info ?? ({} as GPUAdapterInfo);
+    const limits: Record<string, number> = {};
+    for (const k of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupsPerDimension', 'minUniformBufferOffsetAlignment'] as const) {
+      limits[k] = device.limits[k];
+    }
+    const desc = `${info.description ?? ''} ${info.device ?? ''}`.toLowerCase();
+    const isSoftware = info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|software/.test(desc) || info.vendor === 'google' && /swiftshader/.test(desc);
+    this.adapterInfo = {
+      backend: 'webgpu',
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      description: info.description ?? '',
+      isSoftware,
+      limits,
+    };
+    this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
+    const S = GPUBufferUsage;
+    this.pool = new BufferPool(device, S.STORAGE | S.COPY_SRC | S.COPY_DST, 'tensor');
+    this.staging = new BufferPool(device, S.MAP_READ | S.COPY_DST, 'readback');
+    this.arenaGpu = device.createBuffer({ size: ARENA_BYTES, usage: S.UNIFORM | S.COPY_DST, label: 'uniform-arena' });
+    void device.lost.then((l) => {
+      this.lost = `${l.reason}: ${l.message}`;
+    });
+    // No 'uncapturederror' listener: dawn.node crashes the process when it fires one from its worker
+    // thread. Every recorded batch runs inside error scopes instead (see `enc` and `flush`).
+  }
+
+  info(): DeviceInfo {
+    return this.adapterInfo;
+  }
+
+  alloc(n: number, dtype: DType): GPUStorage {
+    void dtype;
+    const bytes = Math.max(4, n * 4);
+    if (bytes > this.device.limits.maxStorageBufferBindingSize) {
+      fail('alloc', `a tensor of ${n} elements (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${this.device.limits.maxStorageBufferBindingSize} bytes)`);
+    }
+    return { buffer: this.pool.acquire(bytes), bytes: n * 4, refs: 0 };
+  }
+
+  upload(data: TypedArray | ArrayLike<number>, dtype: DType): GPUStorage {
+    const arr = dtype === 'int32' ? (data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>)) : data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+    const s = this.alloc(arr.length, dtype);
+    if (arr.length > 0) {
+      this.flush(); // a pooled buffer may still be read by recorded-but-unsubmitted work
+      this.device.queue.writeBuffer(s.buffer, 0, arr.buffer, arr.byteOffset, arr.byteLength);
+    }
+    return s;
+  }
+
+  release(s: Storage): void {
+    this.pool.release((s as GPUStorage).buffer);
+  }
+
+  /** The inverse-CDF table used by normal sampling kernels (uploaded once). */
+  normalTable(): GPUStorage {
+    if (!this.normalTableStorage) {
+      this.normalTableStorage = this.upload(normalQuantileTable(), 'int32');
+      this.normalTableStorage.refs = 1; // owned by the backend for its lifetime
+    }
+    return this.normalTableStorage;
+  }
+
+  private pipelineFor(p: Program): { pipeline: GPUComputePipeline; shader: AssembledShader } {
+    let entry = this.pipelines.get(p.key);
+    if (!entry) {
+      const shader = assemble(p.file, p.source, p.defines);
+      const module = this.device.createShaderModule({ code: shader.code, label: p.file });
+      if (debugEnabled()) this.reportCompile(module, shader, p.file);
+      const pipeline = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: p.key });
+      entry = { pipeline, shader };
+      this.pipelines.set(p.key, entry);
+    }
+    return entry;
+  }
+
+  private reportCompile(module: GPUShaderModule, shader: AssembledShader, file: string): void {
+    void module.getCompilationInfo?.().then((info) => {
+      for (const m of info.messages) {
+        if (m.type === 'error') this.pendingErrors.push(`WGSL error in ${sourceLocation(shader, m.lineNum)} (${file}): ${m.message}`);
+      }
+    });
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /** Record one dispatch. */
+  run(p: Program): void {
+    if (this.lost) fail(p.file, `the GPU device was lost (${this.lost})`);
+    const ubytes = p.uniforms.byteLength;
+    if (this.arenaUsed + ubytes > ARENA_BYTES) this.flush();
+    this.enc(); // open the batch (and its error scopes) before creating anything for it
+    const { pipeline } = this.pipelineFor(p);
+    const uoff = this.arenaUsed;
+    p.uniforms.writeTo(this.arenaView, uoff);
+    this.arenaUsed += Math.ceil(ubytes / this.uniformAlign) * this.uniformAlign;
+
+    const entries: GPUBindGroupEntry[] = [];
+    let binding = 0;
+    for (const s of p.inputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
+    for (const s of p.outputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
+    entries.push({ binding: binding++, resource: { buffer: this.arenaGpu, offset: uoff, size: ubytes } });
+
+    const debug = debugEnabled();
+    if (debug) this.device.pushErrorScope('validation');
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: p.key });
+    if (!this.pass) this.pass = this.enc().beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    let [x, y = 1, z = 1] = p.workgroups;
+    if (x > MAX_WG) {
+      y *= Math.ceil(x / MAX_WG);
+      x = MAX_WG;
+    }
+    if (y > MAX_WG || z > MAX_WG) fail(p.file, `dispatch of ${p.workgroups.join('×')} workgroups exceeds the adapter's limits`);
+    if (x > 0) this.pass.dispatchWorkgroups(x, y, z);
+    this.dispatches++;
+    if (debug) {
+      void this.device.popErrorScope().then((e) => {
+        if (e) this.pendingErrors.push(`${p.file} (${p.key}): ${e.message}`);
+      });
+    }
+  }
+
+  /** Copy between buffers inside the recorded stream. */
+  copy(src: Storage, dst: Storage, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (bytes === 0) return;
+    this.endPass();
+    this.enc().copyBufferToBuffer((src as GPUStorage).buffer, srcOffset, (dst as GPUStorage).buffer, dstOffset, bytes);
+  }
+
+  /** The open command encoder; opening one also opens the batch's error scopes. */
+  private enc(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.device.pushErrorScope('out-of-memory');
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder();
+    }
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGpu, 0, this.arenaCpu, 0, this.arenaUsed);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    for (let i = 0; i < 2; i++) {
+      void this.device.popErrorScope().then((e) => {
+        if (e) this.pendingErrors.push(e.message);
+      });
+    }
+    this.arenaUsed = 0;
+    this.submits++;
+  }
+
+  async read(items: { storage: Storage; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+    const offsets: number[] = [];
+    let total = 0;
+    for (const it of items) {
+      offsets.push(total);
+      total += Math.ceil((it.size * 4) / 256) * 256;
+    }
+    const stage = this.staging.acquire(Math.max(total, 4));
+    this.endPass();
+    this.enc();
+    items.forEach((it, i) => {
+      if (it.size > 0) this.encoder!.copyBufferToBuffer((it.storage as GPUStorage).buffer, 0, stage, offsets[i], it.size * 4);
+    });
+    this.flush();
+    await stage.mapAsync(GPUMapMode.READ, 0, Math.max(total, 4));
+    const mapped = stage.getMappedRange(0, Math.max(total, 4));
+    const out = items.map((it, i) => {
+      const src = mapped.slice(offsets[i], offsets[i] + it.size * 4);
+      return it.dtype === 'int32' ? new Int32Array(src) : new Float32Array(src);
+    });
+    stage.unmap();
+    this.staging.release(stage);
+    await this.checkErrors();
+    return out;
+  }
+
+  /** Surface errors collected from error scopes / uncaptured errors (REJUV_DEBUG=1 names the kernel). */
+  async checkErrors(): Promise<void> {
+    if (this.lost) throw new RejuvError('webgpu', `the GPU device was lost (${this.lost})`);
+    if (this.pendingErrors.length) {
+      const errs = this.pendingErrors.splice(0);
+      throw new RejuvError('webgpu', errs.join('\n'));
+    }
+  }
+
+  /** Wait for all submitted work (used by benchmarks). */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  memory(): BackendMemory {
+    return { pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes };
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    this.staging.trim();
+    this.device.destroy();
+  }
+}
+
+function alignedSize(s: Storage): number {
+  return Math.max(4, Math.ceil(s.bytes / 4) * 4);
+}

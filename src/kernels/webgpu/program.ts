@@ -1,0 +1,120 @@
+/**
+ * Program objects (after tfjs-backend-webgpu): a kernel dispatch is a `Program` — a cache key free of
+ * concrete sizes, the shader source (assembled from a `.wgsl` file on a cache miss only), the buffers
+ * it binds and the uniforms carrying sizes. Binding order is fixed: inputs (read-only storage) from 0,
+ * then outputs (read_write storage), then one uniform block.
+ */
+import indexLib from '../../../shaders/lib/index.wgsl';
+import randomLib from '../../../shaders/lib/random.wgsl';
+import type { Storage } from '../../tensor/backend.js';
+
+const LIBS: Record<string, string> = { 'lib/index': indexLib, 'lib/random': randomLib };
+
+export interface Program {
+  /** Pipeline cache key: kernel + variant (dtype, op, tile shape). Never a concrete size. */
+  readonly key: string;
+  /** The `.wgsl` file name, for error messages. */
+  readonly file: string;
+  /** The WGSL text of that file. */
+  readonly source: string;
+  /** `{{NAME}}` substitutions in the source (part of the variant, so they must be reflected in `key`). */
+  readonly defines?: Record<string, string | number>;
+  readonly inputs: readonly Storage[];
+  readonly outputs: readonly Storage[];
+  readonly uniforms: Uniforms;
+  /** Workgroup counts; x beyond 65535 is folded into y by the backend (shaders use `flat_index`). */
+  readonly workgroups: readonly [number, number?, number?];
+}
+
+export interface AssembledShader {
+  code: string;
+  /** Where each chunk of the assembled code came from, to map compile errors back to files. */
+  lineMap: { file: string; firstLine: number; lines: number }[];
+}
+
+/** Resolve `#include <lib/x>` lines and `{{NAME}}` defines. */
+export function assemble(file: string, source: string, defines: Record<string, string | number> = {}): AssembledShader {
+  const lineMap: AssembledShader['lineMap'] = [];
+  const parts: string[] = [];
+  let line = 1;
+  const included = new Set<string>();
+  const push = (name: string, text: string) => {
+    const n = text.split('\n').length;
+    lineMap.push({ file: name, firstLine: line, lines: n });
+    parts.push(text);
+    line += n;
+  };
+  const body = source.replace(/\{\{(\w+)\}\}/g, (m, k: string) => {
+    if (!(k in defines)) throw new Error(`${file}: shader placeholder {{${k}}} has no value`);
+    return String(defines[k]);
+  });
+  const own: string[] = [];
+  for (const l of body.split('\n')) {
+    const inc = /^\s*#include\s+<([\w/]+)>\s*$/.exec(l);
+    if (inc) {
+      const lib = LIBS[inc[1]];
+      if (lib === undefined) throw new Error(`${file}: unknown include <${inc[1]}>`);
+      if (!included.has(inc[1])) {
+        included.add(inc[1]);
+        push(`shaders/${inc[1]}.wgsl`, lib);
+      }
+      own.push(`// (included ${inc[1]})`);
+    } else own.push(l);
+  }
+  push(`shaders/${file}`, own.join('\n'));
+  return { code: parts.join('\n'), lineMap };
+}
+
+/** Map a line of assembled code back to `file:line`. */
+export function sourceLocation(shader: AssembledShader, line: number): string {
+  for (const c of shader.lineMap) {
+    if (line >= c.firstLine && line < c.firstLine + c.lines) return `${c.file}:${line - c.firstLine + 1}`;
+  }
+  return `<assembled>:${line}`;
+}
+
+/**
+ * Uniform block builder. Fields are 4-byte scalars written in declaration order; `vec8u` writes an
+ * `array<vec4<u32>, 2>` (rank ≤ 8 shapes/strides) aligned to 16 bytes, matching WGSL layout rules.
+ */
+export class Uniforms {
+  private words: number[] = [];
+  private kinds: ('u' | 'i' | 'f')[] = [];
+  u32(v: number): this {
+    this.words.push(v >>> 0);
+    this.kinds.push('u');
+    return this;
+  }
+  i32(v: number): this {
+    this.words.push(v | 0);
+    this.kinds.push('i');
+    return this;
+  }
+  f32(v: number): this {
+    this.words.push(v);
+    this.kinds.push('f');
+    return this;
+  }
+  /** Pad to a 16-byte boundary (WGSL aligns vec4 and arrays of vec4 to 16). */
+  align16(): this {
+    while (this.words.length % 4) this.u32(0);
+    return this;
+  }
+  vec8u(values: readonly number[]): this {
+    if (values.length > 8) throw new Error(`uniform array of rank ${values.length} exceeds 8`);
+    this.align16();
+    for (let i = 0; i < 8; i++) this.u32(values[i] ?? 1);
+    return this;
+  }
+  get byteLength(): number {
+    return Math.max(16, Math.ceil((this.words.length * 4) / 16) * 16);
+  }
+  writeTo(view: DataView, byteOffset: number): void {
+    for (let i = 0; i < this.words.length; i++) {
+      const k = this.kinds[i], o = byteOffset + i * 4;
+      if (k === 'f') view.setFloat32(o, this.words[i], true);
+      else if (k === 'i') view.setInt32(o, this.words[i], true);
+      else view.setUint32(o, this.words[i], true);
+    }
+  }
+}

@@ -1,0 +1,9 @@
+import { setAutogradOps } from '../tensor/autograd.js';
+import { copy, onesLike } from './creation.js';
+import { add } from './elementwise.js';
+
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './reduce.js';
+
+setAutogradOps({ add: (a, b) => add(a, b), onesLike, copy });

@@ -1,0 +1,45 @@
+/** Helpers every op file uses: wrapping kernel outputs into tensors and checking inputs. */
+import { runKernel } from '../kernels/registry.js';
+import type { TensorData } from '../tensor/backend.js';
+import type { DType } from '../tensor/dtype.js';
+import { backend } from '../tensor/engine.js';
+import { fail, fmtShape } from '../tensor/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export type TensorLike = Tensor | number;
+
+/** Wrap a kernel result as a new tensor made by `op`. */
+export const wrap = (op: string, d: TensorData): Tensor => new Tensor(d, op);
+
+/** Run a kernel and wrap its single output. */
+export function run<A>(op: string, kernel: string, inputs: readonly Tensor[], attrs: A): Tensor {
+  return wrap(op, runKernel(kernel, inputs, attrs));
+}
+
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  const b = backend('scalar');
+  return new Tensor({ shape: [], dtype, storage: b.upload(dtype === 'int32' ? Int32Array.of(value) : Float32Array.of(value), dtype) }, 'scalar');
+}
+
+/** Numbers become scalar tensors of the other operand's dtype. */
+export function asTensor(x: TensorLike, like?: Tensor): Tensor {
+  return x instanceof Tensor ? x : scalar(x, like?.dtype ?? 'float32');
+}
+
+export function checkTensor(op: string, x: unknown, name = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) fail(op, `${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  void x.storage; // throws if disposed
+}
+
+export function checkDType(op: string, x: Tensor, want: DType | DType[], name = 'input'): void {
+  const ok = Array.isArray(want) ? want.includes(x.dtype) : x.dtype === want;
+  if (!ok) fail(op, `${name} must be ${Array.isArray(want) ? want.join(' or ') : want}, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
+}
+
+export function checkSameDType(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) fail(op, `dtypes differ: ${a.dtype} ${fmtShape(a.shape)} vs ${b.dtype} ${fmtShape(b.shape)}`);
+}
+
+export function checkRank(op: string, x: Tensor, rank: number, name = 'input'): void {
+  if (x.rank !== rank) fail(op, `${name} must have rank ${rank}, got shape ${fmtShape(x.shape)}`);
+}
