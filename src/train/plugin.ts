@@ -1,0 +1,46 @@
+/**
+ * The trainer's extension point. Neural Rejuvenation (src/rejuv) plugs into the ordinary training loop
+ * through this interface instead of forking it. Every hook is optional; the plain trainer uses none.
+ * (Initial contract: the trainer's and NR's authors refine it together, additively.)
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Device scalars of one step; read back together with `extras` in the step's single readback. */
+export interface StepOutputs {
+  /** Scalar loss (the value that is backpropagated). */
+  loss: Tensor;
+  /** Scalar count of correct predictions in the batch (float32). */
+  correct: Tensor;
+}
+
+export interface EpochContext {
+  epoch: number; // epochs completed so far (1-based after the first)
+  trainLoss: number;
+  testAcc: number;
+}
+
+export interface EpochDecision {
+  /** The model was replaced (surgery): the trainer must rebuild its optimizer from scratch. */
+  modelReplaced?: boolean;
+  /** Epochs to add to the run and to every LR milestone (NR's monitoring epochs, spec §2.5). */
+  extendEpochs?: number;
+}
+
+export interface TrainingPlugin {
+  readonly name: string;
+  /** Loss and correct-count for a batch (default: cross-entropy on model(x), argmax). Called inside tidy. */
+  forwardLoss?(x: Tensor, y: Tensor, training: boolean): StepOutputs;
+  /** Extra device tensors to read back with the step's loss (one readback per step). */
+  stepExtras?(): Tensor[];
+  /** After the optimizer step, with the values of `stepExtras()` read back. */
+  afterStep?(extras: ArrayLike<number>[]): void;
+  /** Per-parameter additions to the fused optimizer update (e.g. L1 on batch-norm scales). */
+  paramUpdateExtras?(paramName: string): { l1?: number } | undefined;
+  /** End of an epoch, after evaluation. */
+  endOfEpoch?(ctx: EpochContext): Promise<EpochDecision | void> | EpochDecision | void;
+  /** Keys merged into this epoch's metrics.jsonl line. */
+  metrics?(): Record<string, unknown>;
+  /** Saved in and restored from checkpoints (JSON-serializable). */
+  state?(): unknown;
+  loadState?(state: unknown): void;
+}
