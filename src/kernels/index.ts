@@ -3,3 +3,5 @@ import './cpu/basic.js';
 import './cpu/reduce.js';
 import './webgpu/basic.js';
 import './webgpu/reduce.js';
+import './cpu/optim.js';
+import './webgpu/optim.js';

@@ -7,3 +7,4 @@ export * from './elementwise.js';
 export * from './reduce.js';
 
 setAutogradOps({ add: (a, b) => add(a, b), onesLike, copy });
+export * from './optim.js';
