@@ -5,3 +5,5 @@ import './webgpu/basic.js';
 import './webgpu/reduce.js';
 import './cpu/optim.js';
 import './webgpu/optim.js';
+import './cpu/nr.js';
+import './webgpu/nr.js';
