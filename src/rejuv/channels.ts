@@ -11,9 +11,9 @@ export type Source =
   /** The output channels of NR unit `unit` (after its BN/ReLU/pooling: pooling keeps channels). */
   | { kind: 'unit'; unit: number }
   /** A residual addition: all channels alive (spec §1.5); its width is its operands' common width. */
-  | { kind: 'add'; inputs: Source[] }
+  | { kind: 'add'; inputs: readonly Source[] }
   /** A channel concatenation (DenseNet): masks join in order. */
-  | { kind: 'concat'; inputs: Source[] };
+  | { kind: 'concat'; inputs: readonly Source[] };
 
 export interface UnitSpec {
   name: string;
