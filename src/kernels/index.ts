@@ -7,3 +7,7 @@ import './cpu/optim.js';
 import './webgpu/optim.js';
 import './cpu/nr.js';
 import './webgpu/nr.js';
+import './cpu/gather.js';
+import './cpu/concat.js';
+import './webgpu/gather.js';
+import './webgpu/concat.js';

@@ -1,31 +1,82 @@
-/** WebGPU reductions (sum, max, min, argmax, argmin) over any axes. */
+/**
+ * WebGPU reductions (sum, max, min, argmax, argmin) over any axes. Many outputs: one invocation per
+ * output (reduce.wgsl). Few outputs with long reduced axes (a sum of 10⁶ elements, per-channel sums
+ * over N·H·W): one invocation per output would leave the device idle and add serially, so a first
+ * pass splits each output over `lanes` invocations (reduce_partial.wgsl) and a second pass folds the
+ * partials (recursively, for sum/max/min; reduce_arg_combine.wgsl for the arg ops).
+ */
 import reduceSrc from '../../../shaders/reduce.wgsl';
+import reduceArgCombineSrc from '../../../shaders/reduce_arg_combine.wgsl';
+import reducePartialSrc from '../../../shaders/reduce_partial.wgsl';
 import type { TensorData } from '../../tensor/backend.js';
 import { fail } from '../../tensor/errors.js';
-import { planReduce, REDUCE_CODE, type ReduceOp } from '../reduce-plan.js';
+import { planReduce, REDUCE_CODE, type ReducePlan, type ReduceOp } from '../reduce-plan.js';
 import { registerKernel } from '../registry.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 
-registerKernel<WebGPUBackend, { op: ReduceOp; axes: readonly number[] }>('webgpu', 'reduce', (b, [x], a) => {
-  const p = planReduce(x.shape, a.axes);
-  const arg = a.op === 'argmax' || a.op === 'argmin';
+/** Elements each first-pass invocation folds (roughly): long enough to amortize the partial write. */
+export const MULTIPASS_CHUNK = 256;
+/** Multi-pass when the reduced length reaches this and the outputs alone do not fill the device. */
+export const MULTIPASS_MIN_RED = 1024;
+export const MULTIPASS_MAX_OUT = 16384;
+
+export function useMultiPass(nOut: number, nRed: number): boolean {
+  return nRed >= MULTIPASS_MIN_RED && nOut < MULTIPASS_MAX_OUT;
+}
+
+function reduceInto(b: WebGPUBackend, x: TensorData, op: ReduceOp, p: ReducePlan): TensorData {
+  const arg = op === 'argmax' || op === 'argmin';
   const dtypeOut = arg ? 'int32' : x.dtype;
   const o: TensorData = { shape: p.outShape, dtype: dtypeOut, storage: b.alloc(p.nOut, dtypeOut) };
   if (p.nOut === 0) return o;
   if (p.nRed === 0) {
-    if (a.op !== 'sum') fail(a.op, 'reduction over an empty axis has no identity');
+    if (op !== 'sum') fail(op, 'reduction over an empty axis has no identity');
     gpuFill(b, o, 0);
     return o;
   }
   const T = x.dtype === 'int32' ? 'i32' : 'f32';
+  const shapeU = (u: Uniforms) => u.vec8u(p.kShape).vec8u(p.kStrides).vec8u(p.rShape).vec8u(p.rStrides);
+  if (!useMultiPass(p.nOut, p.nRed)) {
+    b.run({
+      key: `reduce/${op}/${x.dtype}`, file: 'reduce.wgsl', source: reduceSrc,
+      defines: { T, TO: arg ? 'i32' : T, OP: REDUCE_CODE[op] },
+      inputs: [x.storage], outputs: [o.storage],
+      uniforms: shapeU(new Uniforms().u32(p.nOut).u32(p.nRed).u32(p.kShape.length).u32(p.rShape.length)),
+      workgroups: groups256(p.nOut),
+    });
+    return o;
+  }
+  const lanes = Math.ceil(p.nRed / MULTIPASS_CHUNK);
+  const nPart = p.nOut * lanes;
+  const part: TensorData = { shape: [p.nOut, lanes], dtype: x.dtype, storage: b.alloc(nPart, x.dtype) };
+  const partArg = b.alloc(nPart, 'int32');
   b.run({
-    key: `reduce/${a.op}/${x.dtype}`, file: 'reduce.wgsl', source: reduceSrc,
-    defines: { T, TO: arg ? 'i32' : T, OP: REDUCE_CODE[a.op] },
-    inputs: [x.storage], outputs: [o.storage],
-    uniforms: new Uniforms().u32(p.nOut).u32(p.nRed).u32(p.kShape.length).u32(p.rShape.length).vec8u(p.kShape).vec8u(p.kStrides).vec8u(p.rShape).vec8u(p.rStrides),
-    workgroups: groups256(p.nOut),
+    key: `reduce_partial/${op}/${x.dtype}`, file: 'reduce_partial.wgsl', source: reducePartialSrc,
+    defines: { T, OP: REDUCE_CODE[op] },
+    inputs: [x.storage], outputs: [part.storage, partArg],
+    uniforms: shapeU(new Uniforms().u32(p.nOut).u32(p.nRed).u32(p.kShape.length).u32(p.rShape.length).u32(lanes)),
+    workgroups: groups256(nPart),
   });
-  return o;
-});
+  let result = o;
+  if (arg) {
+    b.run({
+      key: `reduce_arg_combine/${op}/${x.dtype}`, file: 'reduce_arg_combine.wgsl', source: reduceArgCombineSrc,
+      defines: { T, OP: REDUCE_CODE[op] },
+      inputs: [part.storage, partArg], outputs: [o.storage],
+      uniforms: new Uniforms().u32(p.nOut).u32(lanes), workgroups: groups256(p.nOut),
+    });
+  } else {
+    // The partials form an [nOut, lanes] tensor: fold its last axis with the same machinery.
+    b.release(o.storage);
+    result = { ...reduceInto(b, part, op, planReduce(part.shape, [1])), shape: p.outShape };
+  }
+  // Safe to release before the work runs: the pool hands these buffers only to work recorded later.
+  b.release(part.storage);
+  b.release(partArg);
+  return result;
+}
+
+registerKernel<WebGPUBackend, { op: ReduceOp; axes: readonly number[] }>('webgpu', 'reduce', (b, [x], a) =>
+  reduceInto(b, x, a.op, planReduce(x.shape, a.axes)));

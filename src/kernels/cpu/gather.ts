@@ -1,0 +1,43 @@
+/** Reference gather along an axis and scatter-add (its backward): plain loops, indices in order. */
+import type { TensorData } from '../../tensor/backend.js';
+import { fail } from '../../tensor/errors.js';
+import { sizeOf } from '../../tensor/shape.js';
+import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../gather-plan.js';
+import { registerKernel } from '../registry.js';
+import { dataOf, type CPUBackend } from './backend.js';
+
+function checkIndex(op: string, v: number, j: number, axis: number, len: number): void {
+  if (v < 0 || v >= len) fail(op, `index ${v} at position ${j} is out of range for axis ${axis} of size ${len}`);
+}
+
+registerKernel<CPUBackend, GatherAttrs>('cpu', 'gather', (b, [x, idx], a) => {
+  const nIdx = sizeOf(idx.shape);
+  const shape = gatherShape(x.shape, a.axis, idx.shape);
+  const o: TensorData = { shape, dtype: x.dtype, storage: b.alloc(sizeOf(shape), x.dtype) };
+  const { outer, inner } = planGather(x.shape, a.axis, nIdx);
+  const len = x.shape[a.axis];
+  const src = dataOf(x.storage), ids = dataOf(idx.storage), dst = dataOf(o.storage);
+  for (let j = 0; j < nIdx; j++) checkIndex('gather', ids[j], j, a.axis, len);
+  for (let o2 = 0; o2 < outer; o2++) {
+    for (let j = 0; j < nIdx; j++) {
+      for (let i = 0; i < inner; i++) dst[(o2 * nIdx + j) * inner + i] = src[(o2 * len + ids[j]) * inner + i];
+    }
+  }
+  return o;
+});
+
+registerKernel<CPUBackend, ScatterAddAttrs>('cpu', 'scatterAdd', (b, [g, idx], a) => {
+  const nIdx = sizeOf(idx.shape);
+  const shape = [...g.shape.slice(0, a.axis), a.axisLen, ...g.shape.slice(a.axis + idx.shape.length)];
+  const o: TensorData = { shape, dtype: g.dtype, storage: b.alloc(sizeOf(shape), g.dtype) };
+  const { outer, inner } = planGather(shape, a.axis, nIdx);
+  const src = dataOf(g.storage), ids = dataOf(idx.storage), dst = dataOf(o.storage);
+  dst.fill(0);
+  for (let j = 0; j < nIdx; j++) checkIndex('scatterAdd', ids[j], j, a.axis, a.axisLen);
+  for (let o2 = 0; o2 < outer; o2++) {
+    for (let j = 0; j < nIdx; j++) {
+      for (let i = 0; i < inner; i++) dst[(o2 * a.axisLen + ids[j]) * inner + i] += src[(o2 * nIdx + j) * inner + i];
+    }
+  }
+  return o;
+});
