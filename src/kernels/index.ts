@@ -11,3 +11,5 @@ import './cpu/gather.js';
 import './cpu/concat.js';
 import './webgpu/gather.js';
 import './webgpu/concat.js';
+import './cpu/batchnorm.js';
+import './webgpu/batchnorm.js';

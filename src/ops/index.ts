@@ -9,3 +9,4 @@ export * from './reduce.js';
 setAutogradOps({ add: (a, b) => add(a, b), onesLike, copy });
 export * from './optim.js';
 export * from './shape.js';
+export * from './batchnorm.js';

@@ -1,0 +1,45 @@
+// Batch-norm backward, elementwise input gradient:
+//   training: dx = (dy − gsum_c/M − x̂ · gdot_c/M) · invstd_c · w_c     (batch statistics depend on x)
+//   eval:     dx = dy · invstd_c · w_c                                  (running statistics are constants)
+// with x̂ = (x − mean_c)·invstd_c, gsum/gdot from bn_backward_reduce.wgsl, w_c = 1 when affine = 0
+// (the host then binds `stat` as w; it is not read). invstd_c from `stat` directly or, with
+// from_var = 1, as 1 / sqrt(var_c + eps).
+// Layout: x, dy, dx are [n, c, hw] contiguous; mean is [2·c] (training) or [c] (eval); stat, w, gsum, gdot are [c].
+// Dispatch: ceil(n·c·hw / 256) workgroups of 256 (folded into 2-D past 65535).
+#include <lib/index>
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> stat: array<f32>;
+@group(0) @binding(4) var<storage, read> w: array<f32>;
+@group(0) @binding(5) var<storage, read> gsum: array<f32>;
+@group(0) @binding(6) var<storage, read> gdot: array<f32>;
+@group(0) @binding(7) var<storage, read_write> dx: array<f32>;
+struct U { total: u32, c: u32, hw: u32, m: u32, from_var: u32, affine: u32, training: u32, eps: f32 }
+@group(0) @binding(8) var<uniform> u: U;
+
+// x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
+// eval means (from_var = 1) are the running mean alone.
+fn centered(v: f32, ch: u32) -> f32 {
+  if (u.from_var == 1u) { return v - mean[ch]; }
+  return (v - mean[ch]) - mean[u.c + ch];
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flat_index(wid, nwg, lid, 256u);
+  if (i >= u.total) { return; }
+  let ch = (i / u.hw) % u.c;
+  var invstd = stat[ch];
+  if (u.from_var == 1u) { invstd = 1.0 / sqrt(invstd + u.eps); }
+  var scale = invstd;
+  if (u.affine == 1u) { scale = invstd * w[ch]; }
+  var g = dy[i];
+  if (u.training == 1u) {
+    let inv_m = 1.0 / f32(u.m);
+    let xhat = centered(x[i], ch) * invstd;
+    g = g - gsum[ch] * inv_m - xhat * (gdot[ch] * inv_m);
+  }
+  dx[i] = g * scale;
+}

@@ -1,0 +1,53 @@
+// Batch-norm backward, per-channel reduction (one workgroup per channel):
+//   gsum_c = Σ dy          (= ∂L/∂bias)
+//   gdot_c = Σ dy · x̂     with x̂ = (x − mean_c)·invstd_c   (= ∂L/∂weight)
+// invstd_c is read directly or, with from_var = 1 (eval mode), computed from the running variance.
+// Layout: x, dy are [n, c, hw] contiguous; mean is [2·c] (training) or [c] (eval); stat, gsum, gdot are [c]; M = n·hw.
+// Dispatch: c workgroups of {{WG}} invocations; strided partial sums, then a workgroup tree reduction.
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<f32>;
+@group(0) @binding(2) var<storage, read> mean: array<f32>;
+@group(0) @binding(3) var<storage, read> stat: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gsum: array<f32>;
+@group(0) @binding(5) var<storage, read_write> gdot: array<f32>;
+struct U { n: u32, c: u32, hw: u32, m: u32, from_var: u32, eps: f32 }
+@group(0) @binding(6) var<uniform> u: U;
+
+var<workgroup> part_sum: array<f32, {{WG}}>;
+var<workgroup> part_dot: array<f32, {{WG}}>;
+
+// x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
+// eval means (from_var = 1) are the running mean alone.
+fn centered(v: f32, ch: u32) -> f32 {
+  if (u.from_var == 1u) { return v - mean[ch]; }
+  return (v - mean[ch]) - mean[u.c + ch];
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let ch = wid.x;
+  var s = 0.0;
+  var d = 0.0;
+  for (var j = lid; j < u.m; j += {{WG}}u) {
+    let i = ((j / u.hw) * u.c + ch) * u.hw + j % u.hw;
+    let g = dy[i];
+    s += g;
+    d += g * centered(x[i], ch);
+  }
+  part_sum[lid] = s;
+  part_dot[lid] = d;
+  workgroupBarrier();
+  for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
+    if (lid < k) {
+      part_sum[lid] = part_sum[lid] + part_sum[lid + k];
+      part_dot[lid] = part_dot[lid] + part_dot[lid + k];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    var invstd = stat[ch];
+    if (u.from_var == 1u) { invstd = 1.0 / sqrt(invstd + u.eps); }
+    gsum[ch] = part_sum[0];
+    gdot[ch] = part_dot[0] * invstd;
+  }
+}

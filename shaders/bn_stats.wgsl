@@ -1,0 +1,63 @@
+// Batch-norm training statistics, one workgroup per channel, and PyTorch's running-statistics update.
+//   mean_c   = K + δ,  δ = Σ(x − K) / M,  K = the channel's first element. The mean is kept as the
+//              unevaluated pair (K, δ): when |mean| ≫ std no f32 can hold K + δ to the std's digits
+//              (ulp(1e4) ≈ 1e-3), but x − K is exact and (x − K) − δ keeps every digit.
+//   var_c    = Σ((x − K) − δ)² / M  (second pass over x; never E[x²] − E[x]²)
+//   invstd_c = 1 / sqrt(var_c + eps)
+//   update == 1: running_mean = (1 − momentum)·running_mean + momentum·mean_c
+//                running_var  = (1 − momentum)·running_var  + momentum·var_c·M/(M − 1)   (unbiased)
+// Layout: x is [n, c, hw] contiguous (NCHW with hw = H·W), M = n·hw elements per channel.
+// Outputs mean[2·c] (K in [0, c), δ in [c, 2c)), invstd[c]; running_mean[c], running_var[c] are updated in place (the host binds
+// scratch buffers there when there are no running statistics, with update = 0).
+// Dispatch: c workgroups of {{WG}} invocations; each invocation strides over the channel, then a
+// tree reduction in workgroup memory combines the partial sums.
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> mean_out: array<f32>;
+@group(0) @binding(2) var<storage, read_write> invstd_out: array<f32>;
+@group(0) @binding(3) var<storage, read_write> running_mean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> running_var: array<f32>;
+struct U { n: u32, c: u32, hw: u32, m: u32, eps: f32, momentum: f32, one_minus_momentum: f32, unbias: f32, update: u32 }
+@group(0) @binding(5) var<uniform> u: U;
+
+var<workgroup> part: array<f32, {{WG}}>;
+
+fn at(ch: u32, j: u32) -> f32 {
+  return x[((j / u.hw) * u.c + ch) * u.hw + j % u.hw];
+}
+
+// Sum of `v` over the workgroup, returned to every invocation.
+fn wg_sum(v: f32, lid: u32) -> f32 {
+  part[lid] = v;
+  workgroupBarrier();
+  for (var s = {{WG}}u / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { part[lid] = part[lid] + part[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = part[0];
+  workgroupBarrier(); // everyone has read part[0] before the next wg_sum overwrites it
+  return total;
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let ch = wid.x;
+  let shift = at(ch, 0u);
+  var s = 0.0;
+  for (var j = lid; j < u.m; j += {{WG}}u) { s += at(ch, j) - shift; }
+  let delta = wg_sum(s, lid) / f32(u.m);
+  var q = 0.0;
+  for (var j = lid; j < u.m; j += {{WG}}u) {
+    let d = (at(ch, j) - shift) - delta;
+    q += d * d;
+  }
+  let variance = wg_sum(q, lid) / f32(u.m);
+  if (lid == 0u) {
+    mean_out[ch] = shift;
+    mean_out[u.c + ch] = delta;
+    invstd_out[ch] = 1.0 / sqrt(variance + u.eps);
+    if (u.update == 1u) {
+      running_mean[ch] = u.one_minus_momentum * running_mean[ch] + u.momentum * (shift + delta);
+      running_var[ch] = u.one_minus_momentum * running_var[ch] + u.momentum * (variance * u.unbias);
+    }
+  }
+}

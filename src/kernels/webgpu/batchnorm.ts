@@ -1,0 +1,111 @@
+/**
+ * WebGPU batch-norm kernels: per-channel statistics (+ running update), the normalizing map, and the
+ * backward pass as one per-channel reduction plus one elementwise kernel.
+ * Tensors are [N, C, ...spatial] contiguous, seen as [n, c, hw].
+ */
+import applySrc from '../../../shaders/bn_apply.wgsl';
+import bwdApplySrc from '../../../shaders/bn_backward_apply.wgsl';
+import bwdReduceSrc from '../../../shaders/bn_backward_reduce.wgsl';
+import statsSrc from '../../../shaders/bn_stats.wgsl';
+import type { TensorData } from '../../tensor/backend.js';
+import { fail } from '../../tensor/errors.js';
+import { sizeOf } from '../../tensor/shape.js';
+import { registerKernel } from '../registry.js';
+import type { WebGPUBackend } from './backend.js';
+import { groups256 } from './basic.js';
+import { Uniforms } from './program.js';
+
+/** [n, c, hw] view of an [N, C, ...] tensor; m = n·hw values per channel. */
+export function bnDims(shape: readonly number[]): { n: number; c: number; hw: number; m: number } {
+  const n = shape[0], c = shape[1], hw = sizeOf(shape.slice(2));
+  return { n, c, hw, m: n * hw };
+}
+
+/**
+ * Inputs [x, runningMean?, runningVar?] (both or neither); outputs [mean, invstd]. The batch mean is the
+ * pair [2, C]: row 0 a shift K (a sample of the channel), row 1 δ = mean − K, so x − mean = (x − K) − δ
+ * stays exact when |mean| ≫ std (see shaders/bn_stats.wgsl).
+ */
+export interface BnStatsAttrs { momentum: number; eps: number }
+/** Inputs [x, mean, stat, weight?, bias?]. Training: mean [2, C] and stat = invstd; eval (`fromVar`): the running mean and variance. */
+export interface BnApplyAttrs { eps: number; fromVar: boolean; affine: boolean }
+/** Inputs [x, dy, mean, stat]; outputs [gsum = Σdy, gdot = Σdy·x̂]. */
+export interface BnReduceAttrs { eps: number; fromVar: boolean }
+/** Inputs [x, dy, mean, stat, weight? (affine), gsum?, gdot? (training)]; output dx. */
+export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolean; training: boolean }
+
+// Workgroup size of the per-channel reductions. Tree steps cost one barrier each, which CPU adapters
+// emulate slowly, so they get fewer invocations per channel.
+const reduceWG = (b: WebGPUBackend): number => (b.info().isSoftware ? 64 : 256);
+
+function channels(b: WebGPUBackend, op: string, c: number): number {
+  if (c > b.device.limits.maxComputeWorkgroupsPerDimension) fail(op, `${c} channels exceed the ${b.device.limits.maxComputeWorkgroupsPerDimension} workgroups of one dispatch dimension`);
+  return c;
+}
+
+registerKernel<WebGPUBackend, BnStatsAttrs>('webgpu', 'bnStats', (b, [x, rm, rv], a) => {
+  const { n, c, hw, m } = bnDims(x.shape);
+  const mean: TensorData = { shape: [2, c], dtype: 'float32', storage: b.alloc(2 * c, 'float32') };
+  const invstd: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
+  const update = rm !== undefined;
+  // Without running statistics the writable bindings still need distinct buffers: scratch ones.
+  const rms = update ? rm.storage : b.alloc(c, 'float32');
+  const rvs = update ? rv.storage : b.alloc(c, 'float32');
+  const wg = reduceWG(b);
+  b.run({
+    key: `bn_stats/${wg}`, file: 'bn_stats.wgsl', source: statsSrc, defines: { WG: wg },
+    inputs: [x.storage], outputs: [mean.storage, invstd.storage, rms, rvs],
+    uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).f32(a.eps).f32(a.momentum).f32(1 - a.momentum).f32(m / Math.max(m - 1, 1)).u32(update ? 1 : 0),
+    workgroups: [channels(b, 'batchNorm', c)],
+  });
+  if (!update) {
+    b.release(rms);
+    b.release(rvs);
+  }
+  return [mean, invstd];
+});
+
+registerKernel<WebGPUBackend, BnApplyAttrs>('webgpu', 'bnApply', (b, [x, mean, stat, w, bias], a) => {
+  const { c, hw } = bnDims(x.shape);
+  const total = sizeOf(x.shape);
+  const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
+  b.run({
+    key: 'bn_apply', file: 'bn_apply.wgsl', source: applySrc,
+    inputs: [x.storage, mean.storage, stat.storage, a.affine ? w.storage : stat.storage, a.affine ? bias.storage : mean.storage], outputs: [y.storage],
+    uniforms: new Uniforms().u32(total).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).f32(a.eps),
+    workgroups: groups256(total),
+  });
+  return y;
+});
+
+registerKernel<WebGPUBackend, BnReduceAttrs>('webgpu', 'bnBackwardReduce', (b, [x, dy, mean, stat], a) => {
+  const { n, c, hw, m } = bnDims(x.shape);
+  const gsum: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
+  const gdot: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
+  const wg = reduceWG(b);
+  b.run({
+    key: `bn_backward_reduce/${wg}`, file: 'bn_backward_reduce.wgsl', source: bwdReduceSrc, defines: { WG: wg },
+    inputs: [x.storage, dy.storage, mean.storage, stat.storage], outputs: [gsum.storage, gdot.storage],
+    uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).f32(a.eps),
+    workgroups: [channels(b, 'batchNorm backward', c)],
+  });
+  return [gsum, gdot];
+});
+
+registerKernel<WebGPUBackend, BnBackwardAttrs>('webgpu', 'bnBackwardApply', (b, inputs, a) => {
+  const [x, dy, mean, stat] = inputs;
+  const rest = inputs.slice(4);
+  const w = a.affine ? rest.shift()! : stat;
+  // Eval mode needs no reductions; `mean` fills their (unread) bindings.
+  const [gsum, gdot] = a.training ? [rest[0], rest[1]] : [mean, mean];
+  const { c, hw, m } = bnDims(x.shape);
+  const total = sizeOf(x.shape);
+  const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
+  b.run({
+    key: 'bn_backward_apply', file: 'bn_backward_apply.wgsl', source: bwdApplySrc,
+    inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage], outputs: [dx.storage],
+    uniforms: new Uniforms().u32(total).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).f32(a.eps),
+    workgroups: groups256(total),
+  });
+  return dx;
+});
