@@ -16,7 +16,8 @@ const newest = (dir) => {
   return t;
 };
 const stamp = join(root, 'dist/.stamp');
-const srcTime = Math.max(newest(join(root, 'src')), newest(join(root, 'shaders')), newest(join(root, 'bench')), statSync(join(root, 'scripts/build.mjs')).mtimeMs);
+const srcTime = Math.max(newest(join(root, 'src')), newest(join(root, 'shaders')), newest(join(root, 'bench')), statSync(join(root, 'scripts/build.mjs')).mtimeMs,
+  newest(join(root, 'web')), statSync(join(root, 'scripts/web-data.mjs')).mtimeMs);
 if (!process.argv.includes('--force') && existsSync(stamp) && statSync(stamp).mtimeMs >= srcTime) process.exit(0);
 
 const common = { bundle: true, format: 'esm', sourcemap: true, loader: { '.wgsl': 'text' }, logLevel: 'warning', target: 'es2022' };
@@ -29,6 +30,20 @@ await esbuild.build({
 await esbuild.build({ ...common, absWorkingDir: root, entryPoints: { rejuv: 'src/index.ts' }, outdir: 'dist/browser', platform: 'browser', external: ['webgpu'] });
 if (existsSync(join(root, 'web/main.ts'))) {
   await esbuild.build({ ...common, absWorkingDir: root, entryPoints: { app: 'web/main.ts' }, outdir: 'dist/web', platform: 'browser', external: ['webgpu'] });
+}
+// The web page's static parts: HTML/CSS, uPlot's stylesheet, the op-check page's bundle and the MNIST subset.
+if (existsSync(join(root, 'web'))) {
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  if (existsSync(join(root, 'web/checks/main.ts'))) {
+    await esbuild.build({ ...common, absWorkingDir: root, entryPoints: { checks: 'web/checks/main.ts' }, outdir: 'dist/web', platform: 'browser', external: ['webgpu'] });
+  }
+  mkdirSync(join(root, 'dist/web'), { recursive: true });
+  for (const f of readdirSync(join(root, 'web'))) if (/\.(html|css)$/.test(f)) copyFileSync(join(root, 'web', f), join(root, 'dist/web', f));
+  copyFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), join(root, 'dist/web/uPlot.min.css'));
+  // The library bundle as published, so the browser tests can import it as users would.
+  copyFileSync(join(root, 'dist/browser/rejuv.js'), join(root, 'dist/web/rejuv.js'));
+  const { writeWebData } = await import('./web-data.mjs');
+  writeWebData(join(root, 'dist/web/data'));
 }
 execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 const { writeFileSync } = await import('node:fs');

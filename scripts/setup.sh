@@ -63,7 +63,7 @@ if [ "${REJUV_SKIP_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null 2>&1;
     log "installing chromium (browser tests)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
   else
-    log "chromium is missing; browser tests will be skipped (install Debian's 'chromium' package)"
+    log "chromium is missing; the browser tests will fail until Debian's 'chromium' package is installed"
   fi
 fi
 exit 0
