@@ -13,3 +13,5 @@ import './webgpu/gather.js';
 import './webgpu/concat.js';
 import './cpu/batchnorm.js';
 import './webgpu/batchnorm.js';
+import './cpu/conv.js';
+import './webgpu/conv.js';

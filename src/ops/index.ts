@@ -10,3 +10,4 @@ setAutogradOps({ add: (a, b) => add(a, b), onesLike, copy });
 export * from './optim.js';
 export * from './shape.js';
 export * from './batchnorm.js';
+export * from './conv.js';

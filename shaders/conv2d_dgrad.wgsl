@@ -1,0 +1,146 @@
+// conv2d input gradient (dgrad) as an implicit GEMM, the transposed convolution of dy with w:
+//   dx[n,c,y,x] = Σ_{i,j} Σ_o dy[n, o, (y + ph − i·dh)/sh, (x + pw − j·dw)/sw] · w[o,c,i,j]
+// where a tap counts only if both divisions are exact and land inside dy. No col2im buffer.
+// GEMM view: M = input channels, N = input pixels (n,y,x flattened), K = taps × output channels;
+// tap-outer, channel-inner so each pixel's dy offset and validity are computed once per tap.
+// Layout: dy NCHW (N, Co, OH, OW); wt = weights pre-transposed by the host to [KH·KW][Co][cg] vec4
+// over 4 input channels (cg = ceil(Ci/4), zero-padded); out = dx NCHW (N, Ci, H, W).
+// Variants, register/tiled tiles and dispatch exactly as conv2d_fwd.wgsl with the roles of the
+// channels swapped ({{TILED}}, {{FAST1X1}}); x = input-pixel blocks, z = input-channel blocks.
+#include <lib/index>
+
+@group(0) @binding(0) var<storage, read> x: array<f32>; // dy
+@group(0) @binding(1) var<storage, read> wt: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+// c_red: channels summed over (Co); c_out: channels produced (Ci); cg = ceil(c_out / 4);
+// src_*: the image read (OH, OW); dst_*: the image written (H, W); pixels = N·H·W.
+struct U {
+  n: u32, c_red: u32, c_out: u32, cg: u32,
+  src_h: u32, src_w: u32, dst_h: u32, dst_w: u32,
+  kh: u32, kw: u32, sh: u32, sw: u32,
+  ph: i32, pw: i32, dh: u32, dw: u32,
+  pixels: u32,
+}
+@group(0) @binding(3) var<uniform> u: U;
+
+const TILED: u32 = {{TILED}}u;
+const FAST1X1: u32 = {{FAST1X1}}u;
+
+var<workgroup> As: array<vec4<f32>, 256>; // [16 channels summed][16 groups of 4 output channels]
+var<workgroup> Bs: array<f32, 1024>;      // [16 channels summed][64 pixels]
+
+// Per-pixel origin: dy image base offset, y + ph and x + pw (the tap subtracts i·dh, j·dw), in range.
+struct Pix { base: vec4<u32>, y0: vec4<i32>, x0: vec4<i32>, ok: vec4<bool> }
+
+fn pixels_of(p: vec4<u32>) -> Pix {
+  let hw = u.dst_h * u.dst_w;
+  let n = p / vec4(hw);
+  let r = p % vec4(hw);
+  let y = r / vec4(u.dst_w);
+  let xo = r % vec4(u.dst_w);
+  let base = n * vec4(u.c_red * u.src_h * u.src_w);
+  return Pix(base, vec4<i32>(y) + vec4(u.ph), vec4<i32>(xo) + vec4(u.pw), p < vec4(u.pixels));
+}
+
+// dy offsets (channel 0) of tap (i, j) for the 4 pixels; -1 where no output pixel used this input
+// through that tap (outside dy, or between strides).
+fn tap_offsets(q: Pix, i: u32, j: u32) -> vec4<i32> {
+  if (FAST1X1 == 1u) {
+    return select(vec4(-1), vec4<i32>(q.base) + q.y0 * vec4(i32(u.src_w)) + q.x0, q.ok);
+  }
+  let ty = q.y0 - vec4(i32(i * u.dh));
+  let tx = q.x0 - vec4(i32(j * u.dw));
+  let s = vec2(i32(u.sh), i32(u.sw));
+  let oy = ty / vec4(s.x);
+  let ox = tx / vec4(s.y);
+  let inside = q.ok & (ty >= vec4(0)) & (tx >= vec4(0)) & (oy * vec4(s.x) == ty) & (ox * vec4(s.y) == tx)
+    & (oy < vec4(i32(u.src_h))) & (ox < vec4(i32(u.src_w)));
+  return select(vec4(-1), vec4<i32>(q.base) + oy * vec4(i32(u.src_w)) + ox, inside);
+}
+
+// The 4 pixels' input values at channel offset `coff` (0 where the tap reads padding).
+fn gather(offs: vec4<u32>, ok: vec4<bool>, coff: u32) -> vec4<f32> {
+  let v = vec4(x[offs.x + coff], x[offs.y + coff], x[offs.z + coff], x[offs.w + coff]);
+  return select(vec4(0.0), v, ok);
+}
+
+fn store(p: u32, c0: u32, acc: vec4<f32>) {
+  if (p >= u.pixels) { return; }
+  let hw = u.dst_h * u.dst_w;
+  let ob = (p / hw) * u.c_out * hw + p % hw;
+  for (var c = 0u; c < 4u; c++) {
+    let o = c0 + c;
+    if (o < u.c_out) { out[ob + o * hw] = acc[c]; }
+  }
+}
+
+fn run_register(blk: u32, g: u32, lid: u32) {
+  let p = vec4(blk * 256u + lid) + vec4(0u, 64u, 128u, 192u);
+  let q = pixels_of(p);
+  let hw = u.src_h * u.src_w;
+  var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
+  for (var i = 0u; i < u.kh; i++) {
+    for (var j = 0u; j < u.kw; j++) {
+      let offs = tap_offsets(q, i, j);
+      let ok = offs >= vec4(0);
+      let o = vec4<u32>(max(offs, vec4(0)));
+      var wi = (i * u.kw + j) * u.c_red * u.cg + g;
+      var coff = 0u;
+      for (var c = 0u; c < u.c_red; c++) {
+        let wv = wt[wi];
+        let xv = gather(o, ok, coff);
+        a0 = fma(wv, vec4(xv.x), a0);
+        a1 = fma(wv, vec4(xv.y), a1);
+        a2 = fma(wv, vec4(xv.z), a2);
+        a3 = fma(wv, vec4(xv.w), a3);
+        wi += u.cg;
+        coff += hw;
+      }
+    }
+  }
+  store(p.x, g * 4u, a0); store(p.y, g * 4u, a1); store(p.z, g * 4u, a2); store(p.w, g * 4u, a3);
+}
+
+fn run_tiled(blk: u32, zb: u32, lid: u32) {
+  let lx = lid % 16u;
+  let ly = lid / 16u;
+  let p = vec4(blk * 64u + lx) + vec4(0u, 16u, 32u, 48u);
+  let q = pixels_of(p);
+  let hw = u.src_h * u.src_w;
+  let g_stage = zb * 16u + lx; // channel group this invocation stages
+  var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
+  for (var i = 0u; i < u.kh; i++) {
+    for (var j = 0u; j < u.kw; j++) {
+      let offs = tap_offsets(q, i, j);
+      let o = vec4<u32>(max(offs, vec4(0)));
+      let tap = i * u.kw + j;
+      for (var c0 = 0u; c0 < u.c_red; c0 += 16u) {
+        let ck = c0 + ly; // channel this invocation stages
+        let wok = ck < u.c_red && g_stage < u.cg;
+        As[lid] = select(vec4(0.0), wt[select(0u, (tap * u.c_red + ck) * u.cg + g_stage, wok)], wok);
+        let xv = gather(o, (offs >= vec4(0)) & vec4(ck < u.c_red), select(0u, ck * hw, ck < u.c_red));
+        Bs[ly * 64u + lx] = xv.x;
+        Bs[ly * 64u + lx + 16u] = xv.y;
+        Bs[ly * 64u + lx + 32u] = xv.z;
+        Bs[ly * 64u + lx + 48u] = xv.w;
+        workgroupBarrier();
+        for (var k = 0u; k < 16u; k++) {
+          let wv = As[k * 16u + ly];
+          a0 = fma(wv, vec4(Bs[k * 64u + lx]), a0);
+          a1 = fma(wv, vec4(Bs[k * 64u + lx + 16u]), a1);
+          a2 = fma(wv, vec4(Bs[k * 64u + lx + 32u]), a2);
+          a3 = fma(wv, vec4(Bs[k * 64u + lx + 48u]), a3);
+        }
+        workgroupBarrier();
+      }
+    }
+  }
+  let c0 = zb * 64u + ly * 4u;
+  store(p.x, c0, a0); store(p.y, c0, a1); store(p.z, c0, a2); store(p.w, c0, a3);
+}
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let blk = wid.x + wid.y * nwg.x;
+  if (TILED == 1u) { run_tiled(blk, wid.z, lid); } else { run_register(blk, wid.z, lid); }
+}

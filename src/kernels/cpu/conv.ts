@@ -1,0 +1,68 @@
+/**
+ * Reference conv2d kernels: forward, input gradient (dgrad) and weight gradient (wgrad) as the plain
+ * seven-deep loop of the definition, out[n,o,y,x] = b[o] + Σ_{c,i,j} in[n,c,y·s−p+i·d, x·s−p+j·d]·w[o,c,i,j].
+ * The gradients walk the same loop nest and scatter instead of gather, so all three agree by construction.
+ */
+import type { TensorData } from '../../tensor/backend.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { ConvGeom } from '../conv-geom.js';
+import { registerKernel } from '../registry.js';
+import { dataOf, type CPUBackend } from './backend.js';
+
+type Visit = (xi: number, wi: number, oi: number) => void;
+
+/** Call visit(x index, w index, out index) for every multiply-add of the convolution. */
+function eachTap(g: ConvGeom, visit: Visit): void {
+  for (let n = 0; n < g.n; n++)
+    for (let o = 0; o < g.co; o++)
+      for (let y = 0; y < g.oh; y++)
+        for (let x = 0; x < g.ow; x++) {
+          const oi = ((n * g.co + o) * g.oh + y) * g.ow + x;
+          for (let c = 0; c < g.ci; c++)
+            for (let i = 0; i < g.kh; i++) {
+              const iy = y * g.sh - g.ph + i * g.dh;
+              if (iy < 0 || iy >= g.h) continue;
+              for (let j = 0; j < g.kw; j++) {
+                const ix = x * g.sw - g.pw + j * g.dw;
+                if (ix < 0 || ix >= g.w) continue;
+                visit(((n * g.ci + c) * g.h + iy) * g.w + ix, ((o * g.ci + c) * g.kh + i) * g.kw + j, oi);
+              }
+            }
+        }
+}
+
+function out(b: CPUBackend, shape: number[], dtype: TensorData['dtype']): TensorData {
+  return { shape, dtype, storage: b.alloc(sizeOf(shape), dtype) };
+}
+
+registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
+  const o = out(b, [g.n, g.co, g.oh, g.ow], x.dtype);
+  const xs = dataOf(x.storage), ws = dataOf(w.storage), os = dataOf(o.storage);
+  // Accumulate in the storage's own precision (float32 or float64 on the cpu64 backend).
+  eachTap(g, (xi, wi, oi) => {
+    os[oi] += xs[xi] * ws[wi];
+  });
+  if (bias) {
+    const bs = dataOf(bias.storage), hw = g.oh * g.ow;
+    for (let i = 0; i < os.length; i++) os[i] += bs[Math.floor(i / hw) % g.co];
+  }
+  return o;
+});
+
+registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
+  const o = out(b, [g.n, g.ci, g.h, g.w], dy.dtype);
+  const ds = dataOf(dy.storage), ws = dataOf(w.storage), os = dataOf(o.storage);
+  eachTap(g, (xi, wi, oi) => {
+    os[xi] += ds[oi] * ws[wi];
+  });
+  return o;
+});
+
+registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
+  const o = out(b, [g.co, g.ci, g.kh, g.kw], dy.dtype);
+  const ds = dataOf(dy.storage), xs = dataOf(x.storage), os = dataOf(o.storage);
+  eachTap(g, (xi, wi, oi) => {
+    os[wi] += ds[oi] * xs[xi];
+  });
+  return o;
+});

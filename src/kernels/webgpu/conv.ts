@@ -1,0 +1,180 @@
+/**
+ * WebGPU conv2d kernels (forward, input gradient, weight gradient) as implicit GEMMs; see the headers
+ * of shaders/conv2d_*.wgsl. Two variants of each: register tiling without barriers for CPU adapters
+ * (lavapipe, SwiftShader: barriers are emulated there and slow) and workgroup-memory tiling for GPUs.
+ * `setConvVariant` forces one (the tests run both on whatever adapter is present).
+ */
+import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
+import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
+import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
+import wgradSrc from '../../../shaders/conv2d_wgrad.wgsl';
+import type { Storage, TensorData } from '../../tensor/backend.js';
+import { fail } from '../../tensor/errors.js';
+import type { ConvGeom } from '../conv-geom.js';
+import { registerKernel } from '../registry.js';
+import type { WebGPUBackend } from './backend.js';
+import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
+import { Uniforms } from './program.js';
+
+export type ConvVariant = 'register' | 'tiled';
+let forced: ConvVariant | null = null;
+
+/** Force a kernel variant (null: pick by adapter — register tiling on software adapters). */
+export function setConvVariant(v: ConvVariant | null): void {
+  forced = v;
+}
+
+function variantFor(b: WebGPUBackend): ConvVariant {
+  return forced ?? (b.info().isSoftware ? 'register' : 'tiled');
+}
+
+const cdiv = (a: number, b: number) => Math.ceil(a / b);
+const isFast1x1 = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+
+function temp(b: WebGPUBackend, n: number): TensorData {
+  return { shape: [n], dtype: 'float32', storage: b.alloc(n, 'float32') };
+}
+
+/**
+ * Weights OIHW → [KH·KW][red][cg·4] with the `out` channel axis innermost and zero-padded to a multiple
+ * of 4, so a kernel reads 4 consecutive output channels as one vec4. `outIsO`: forward (vec4 over O)
+ * vs dgrad (vec4 over I).
+ */
+function transposeWeights(b: WebGPUBackend, w: TensorData, g: ConvGeom, outIsO: boolean): TensorData {
+  const taps = g.kh * g.kw;
+  const [red, outC] = outIsO ? [g.ci, g.co] : [g.co, g.ci];
+  const c4 = cdiv(outC, 4) * 4;
+  const t = temp(b, taps * red * c4);
+  if (c4 !== outC) gpuFill(b, t, 0);
+  // Source index (o, c, tap) → destination (tap, red, out).
+  const outStrides = outIsO ? [1, c4, red * c4] : [c4, 1, red * c4];
+  gpuStridedCopy(b, w, t, { shape: [g.co, g.ci, taps], xStrides: [g.ci * taps, taps, 1], xBase: 0, outStrides, outBase: 0 });
+  return t;
+}
+
+/** Uniforms shared by conv2d_fwd.wgsl and conv2d_dgrad.wgsl (see their `U`). */
+function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: [number, number], g: ConvGeom, pixels: number): Uniforms {
+  return new Uniforms()
+    .u32(g.n).u32(cRed).u32(cOut).u32(cdiv(cOut, 4))
+    .u32(src[0]).u32(src[1]).u32(dst[0]).u32(dst[1])
+    .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
+    .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
+    .u32(pixels);
+}
+
+function gatherDispatch(v: ConvVariant, pixels: number, cOut: number): [number, number, number] {
+  return v === 'register' ? [cdiv(pixels, 256), 1, cdiv(cOut, 4)] : [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
+}
+
+const defines = (v: ConvVariant, fast: boolean) => ({ TILED: v === 'tiled' ? 1 : 0, FAST1X1: fast ? 1 : 0, WG: v === 'tiled' ? 256 : 64 });
+
+function checkGroups(file: string, wg: readonly number[]): void {
+  if (wg[2] > 65535) fail(file, `${wg[2]} channel blocks exceed the adapter's 65535 workgroups per dimension`);
+}
+
+function release(b: WebGPUBackend, ...ts: TensorData[]): void {
+  for (const t of ts) b.release(t.storage);
+}
+
+registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
+  const v = variantFor(b);
+  const fast = isFast1x1(g);
+  const pixels = g.n * g.oh * g.ow;
+  const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
+  if (pixels * g.co === 0) return o;
+  const wt = transposeWeights(b, w, g, true);
+  // The shader always adds a bias of ceil(Co/4)·4 entries: zeros when there is none, padded otherwise.
+  const c4 = cdiv(g.co, 4) * 4;
+  let bt: TensorData | null = null;
+  let biasStorage: Storage;
+  if (bias && c4 === g.co) biasStorage = bias.storage;
+  else {
+    bt = temp(b, c4);
+    gpuFill(b, bt, 0);
+    if (bias) b.copy(bias.storage, bt.storage, g.co * 4);
+    biasStorage = bt.storage;
+  }
+  const wg = gatherDispatch(v, pixels, g.co);
+  checkGroups('conv2d_fwd.wgsl', wg);
+  b.run({
+    key: `conv2d_fwd/${v}/${fast ? '1x1' : 'k'}`, file: 'conv2d_fwd.wgsl', source: fwdSrc, defines: defines(v, fast),
+    inputs: [x.storage, wt.storage, biasStorage], outputs: [o.storage],
+    uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels), workgroups: wg,
+  });
+  release(b, wt, ...(bt ? [bt] : []));
+  return o;
+});
+
+registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
+  const v = variantFor(b);
+  const fast = isFast1x1(g);
+  const pixels = g.n * g.h * g.w;
+  const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
+  if (pixels * g.ci === 0) return o;
+  const wt = transposeWeights(b, w, g, false);
+  const wg = gatherDispatch(v, pixels, g.ci);
+  checkGroups('conv2d_dgrad.wgsl', wg);
+  b.run({
+    key: `conv2d_dgrad/${v}/${fast ? '1x1' : 'k'}`, file: 'conv2d_dgrad.wgsl', source: dgradSrc, defines: defines(v, fast),
+    inputs: [dy.storage, wt.storage], outputs: [o.storage],
+    uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels), workgroups: wg,
+  });
+  release(b, wt);
+  return o;
+});
+
+/**
+ * How to slice the N·OH·OW reduction: enough slices that the first pass has work for a GPU's worth
+ * of invocations, never slices smaller than one dy row (register) or 16 pixels (tiled).
+ */
+function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; perSlice: number; slices: number; workgroups: number } {
+  const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
+  if (v === 'register') {
+    const cig = cdiv(g.ci, 4);
+    const tiles = cg * cig * taps;
+    const rows = g.n * g.oh;
+    const want = Math.min(rows, Math.max(1, cdiv(16384, tiles)));
+    const perSlice = cdiv(rows, want);
+    return { tiles, cig, perSlice, slices: cdiv(rows, perSlice), workgroups: cdiv(tiles, 64) };
+  }
+  const cig = cdiv(g.ci, 64);
+  const tiles = cdiv(cg, 16) * cig * taps;
+  const pixels = g.n * g.oh * g.ow;
+  const want = Math.min(cdiv(pixels, 16), Math.max(1, cdiv(65536, tiles * 256)));
+  const perSlice = cdiv(cdiv(pixels, want), 16) * 16;
+  return { tiles, cig, perSlice, slices: cdiv(pixels, perSlice), workgroups: tiles };
+}
+
+registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
+  const v = variantFor(b);
+  const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
+  const total = g.co * g.ci * taps;
+  const o: TensorData = { shape: [g.co, g.ci, g.kh, g.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };
+  if (total === 0) return o;
+  if (g.n * g.oh * g.ow === 0) {
+    gpuFill(b, o, 0);
+    return o;
+  }
+  const p = wgradPlan(v, g);
+  if (p.slices > 65535) fail('conv2d_wgrad.wgsl', `${p.slices} slices exceed 65535 workgroups per dimension`);
+  const part = temp(b, p.slices * taps * g.ci * cg * 4);
+  b.run({
+    key: `conv2d_wgrad/${v}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64 },
+    inputs: [dy.storage, x.storage], outputs: [part.storage],
+    uniforms: new Uniforms()
+      .u32(g.n).u32(g.ci).u32(g.h).u32(g.w)
+      .u32(g.co).u32(g.oh).u32(g.ow).u32(g.kh)
+      .u32(g.kw).u32(g.sh).u32(g.sw).i32(g.ph)
+      .i32(g.pw).u32(g.dh).u32(g.dw).u32(cg)
+      .u32(p.cig).u32(p.tiles).u32(p.perSlice),
+    workgroups: [p.workgroups, 1, p.slices],
+  });
+  b.run({
+    key: 'conv2d_wgrad_reduce', file: 'conv2d_wgrad_reduce.wgsl', source: wgradReduceSrc,
+    inputs: [part.storage], outputs: [o.storage],
+    uniforms: new Uniforms().u32(total).u32(g.ci).u32(taps).u32(cg * 4).u32(p.slices),
+    workgroups: groups256(total),
+  });
+  release(b, part);
+  return o;
+});

@@ -1,0 +1,43 @@
+/**
+ * conv2d (NCHW input, OIHW weight, optional bias; groups = 1), forward and backward side by side.
+ * The backward pass is two dedicated kernels (input gradient, weight gradient) plus a sum for the bias.
+ */
+import { runKernel } from '../kernels/registry.js';
+import { convGeom, type Conv2dOptions, type ConvGeom } from '../kernels/conv-geom.js';
+import { record } from '../tensor/autograd.js';
+import { fail, fmtShape } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { sum } from './reduce.js';
+import { checkDType, checkTensor, wrap } from './util.js';
+
+export type { Conv2dOptions } from '../kernels/conv-geom.js';
+
+/** Input gradient: the transposed convolution of `dy` with `w`, shaped like the input. */
+export function conv2dInputGrad(dy: Tensor, w: Tensor, geom: ConvGeom): Tensor {
+  return wrap('conv2d.dgrad', runKernel('conv2dDgrad', [dy, w], { geom }));
+}
+
+/** Weight gradient: Σ over N·OH·OW of dy ⊗ input patches, shaped OIHW. */
+export function conv2dWeightGrad(dy: Tensor, x: Tensor, geom: ConvGeom): Tensor {
+  return wrap('conv2d.wgrad', runKernel('conv2dWgrad', [dy, x], { geom }));
+}
+
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  checkTensor('conv2d', x);
+  checkTensor('conv2d', w, 'weight');
+  checkDType('conv2d', x, 'float32');
+  checkDType('conv2d', w, 'float32', 'weight');
+  const geom = convGeom('conv2d', x.shape, w.shape, opts);
+  if (b !== null) {
+    checkTensor('conv2d', b, 'bias');
+    checkDType('conv2d', b, 'float32', 'bias');
+    if (b.rank !== 1 || b.shape[0] !== geom.co) fail('conv2d', `bias must have shape [${geom.co}], got ${fmtShape(b.shape)}`);
+  }
+  const inputs = b ? [x, w, b] : [x, w];
+  const y = wrap('conv2d', runKernel('conv2d', inputs, { geom }));
+  return record('conv2d', inputs, y, (g) => [
+    x.requiresGrad ? conv2dInputGrad(g, w, geom) : null,
+    w.requiresGrad ? conv2dWeightGrad(g, x, geom) : null,
+    b?.requiresGrad ? sum(g, [0, 2, 3]) : null,
+  ]);
+}
