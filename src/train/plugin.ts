@@ -4,7 +4,6 @@
  * (Initial contract: the trainer's and NR's authors refine it together, additively.)
  */
 import type { ZooModel } from '../nn/graph.js';
-import type { ZooModel } from '../nn/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Device scalars of one step; read back together with `extras` in the step's single readback. */
@@ -24,9 +23,6 @@ export interface EpochContext {
 export interface EpochDecision {
   /** The model was replaced (surgery): the trainer must rebuild its optimizer from scratch. */
   modelReplaced?: boolean;
-  /** The new model when surgery built a new object (implies `modelReplaced`); the trainer trains,
-   * checkpoints (its `describe()` widths) and evaluates this one from now on. */
-  model?: ZooModel;
   /** Epochs to add to the run and to every LR milestone (NR's monitoring epochs, spec §2.5). */
   extendEpochs?: number;
   /** The replacement model itself (NR surgery builds a new, wider model); the old one is already disposed. */
