@@ -15,3 +15,7 @@ import './cpu/batchnorm.js';
 import './webgpu/batchnorm.js';
 import './cpu/conv.js';
 import './webgpu/conv.js';
+import './cpu/pool2d.js';
+import './webgpu/pool2d.js';
+import './cpu/dropout.js';
+import './webgpu/dropout.js';

@@ -11,3 +11,5 @@ export * from './optim.js';
 export * from './shape.js';
 export * from './batchnorm.js';
 export * from './conv.js';
+export * from './pool.js';
+export * from './dropout.js';

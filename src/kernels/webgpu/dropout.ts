@@ -1,0 +1,25 @@
+/** WebGPU dropout mask-and-scale (shaders/dropout.wgsl); forward and backward are the same kernel. */
+import dropoutSrc from '../../../shaders/dropout.wgsl';
+import type { TensorData } from '../../tensor/backend.js';
+import { splitSeed } from '../../tensor/random.js';
+import { sizeOf } from '../../tensor/shape.js';
+import { registerKernel } from '../registry.js';
+import type { WebGPUBackend } from './backend.js';
+import { groups256 } from './basic.js';
+import { Uniforms } from './program.js';
+
+/** Keep element i iff (Philox bits_i >> 8) ≥ threshold; kept values are multiplied by scale. */
+export interface DropoutAttrs { seed: number; offset: number; threshold: number; scale: number }
+
+registerKernel<WebGPUBackend, DropoutAttrs>('webgpu', 'dropout', (b, [x], a) => {
+  const n = sizeOf(x.shape);
+  const o: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(n, 'float32') };
+  const [k0, k1] = splitSeed('dropout', a.seed);
+  b.run({
+    key: 'dropout', file: 'dropout.wgsl', source: dropoutSrc,
+    inputs: [x.storage], outputs: [o.storage],
+    uniforms: new Uniforms().u32(n).u32(k0).u32(k1).u32(a.offset >>> 0).u32(Math.floor(a.offset / 2 ** 32)).u32(a.threshold).f32(a.scale),
+    workgroups: groups256(n),
+  });
+  return o;
+});

@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { afterAll, expect, it } from 'vitest';
+import { describeEachBackend, destroyGpu, rj, withBackend } from './helpers/backends.js';
+import { checkGradients } from './helpers/finite-diff.js';
+import { expectClose, loadGolden, type GoldenTensor } from './helpers/golden.js';
+
+afterAll(() => destroyGpu());
+
+interface PoolCase {
+  kind: 'max' | 'avg' | 'adaptive';
+  opts: { kernelSize?: [number, number]; stride?: [number, number]; padding?: [number, number]; countIncludePad?: boolean; outputSize?: [number, number] };
+  x: GoldenTensor; dy: GoldenTensor; y: GoldenTensor; dx: GoldenTensor;
+}
+const golden = loadGolden<{ pool: PoolCase[] }>('cnn.json');
+
+type Cfg = PoolCase['opts'] & { kind: PoolCase['kind'] };
+function apply(x: rj.Tensor, c: Cfg): rj.Tensor {
+  if (c.kind === 'max') return rj.maxPool2d(x, { kernelSize: c.kernelSize!, stride: c.stride, padding: c.padding });
+  if (c.kind === 'avg') return rj.avgPool2d(x, { kernelSize: c.kernelSize!, stride: c.stride, padding: c.padding, countIncludePad: c.countIncludePad });
+  return rj.adaptiveAvgPool2d(x, c.outputSize!);
+}
+
+async function forwardBackward(xData: ArrayLike<number>, xShape: number[], c: Cfg, dyOf: (shape: readonly number[]) => rj.Tensor) {
+  const x = rj.tensor(Array.from(xData), xShape, { requiresGrad: true });
+  const y = apply(x, c);
+  y.backward(dyOf(y.shape));
+  const [yv, dx] = await rj.readAll([y, x.grad!]);
+  return { y: yv, dx, shape: y.shape };
+}
+
+describeEachBackend('pooling vs PyTorch', () => {
+  golden.pool.forEach((c, k) => {
+    it(`#${k} ${c.kind} ${JSON.stringify(c.opts)} on ${JSON.stringify(c.x.shape)}`, async () => {
+      const r = await forwardBackward(c.x.data, c.x.shape, { kind: c.kind, ...c.opts }, () => rj.tensor(c.dy.data, c.dy.shape));
+      expect(r.shape).toEqual(c.y.shape);
+      expectClose(`${c.kind} y`, r.y, c.y.data, 1e-5, 1e-6);
+      // Max pooling's gradient is exact routing (ties included), so it must match to rounding.
+      expectClose(`${c.kind} dx`, r.dx, c.dx.data, 1e-5, 1e-6);
+    });
+  });
+
+  it('clear errors for bad geometry', () => {
+    const x = rj.zeros([1, 1, 4, 4]);
+    expect(() => rj.maxPool2d(x, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2d: padding must be at most half the kernel size/);
+    expect(() => rj.avgPool2d(x, { kernelSize: 5 })).toThrow(/avgPool2d: kernel \[5, 5\] .* does not fit input \[1, 1, 4, 4\]/);
+    expect(() => rj.maxPool2d(rj.zeros([4, 4]), { kernelSize: 2 })).toThrow(/input must be NCHW \(rank 4\), got shape \[4, 4\]/);
+    expect(() => rj.adaptiveAvgPool2d(x, 0)).toThrow(/outputSize must be an integer ≥ 1/);
+  });
+});
+
+it('WebGPU matches the reference on random geometries (forward and backward)', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        kind: fc.constantFrom('max' as const, 'avg' as const, 'adaptive' as const),
+        n: fc.integer({ min: 1, max: 2 }), c: fc.integer({ min: 1, max: 3 }),
+        h: fc.integer({ min: 1, max: 11 }), w: fc.integer({ min: 1, max: 11 }),
+        kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
+        sh: fc.integer({ min: 1, max: 3 }), sw: fc.integer({ min: 1, max: 3 }),
+        padFrac: fc.integer({ min: 0, max: 2 }), countIncludePad: fc.boolean(),
+        oh: fc.integer({ min: 1, max: 5 }), ow: fc.integer({ min: 1, max: 5 }),
+        ties: fc.boolean(), seed: fc.integer({ min: 0, max: 1 << 20 }),
+      }),
+      async (k) => {
+        const kh = Math.min(k.kh, k.h), kw = Math.min(k.kw, k.w);
+        const cfg: Cfg = {
+          kind: k.kind, kernelSize: [kh, kw], stride: [k.sh, k.sw],
+          padding: [Math.min(k.padFrac, Math.floor(kh / 2)), Math.min(k.padFrac, Math.floor(kw / 2))],
+          countIncludePad: k.countIncludePad, outputSize: [k.oh, k.ow],
+        };
+        const shape = [k.n, k.c, k.h, k.w];
+        const xs = await withBackend('cpu', async () => {
+          const r = Array.from(await rj.randn(shape, { seed: k.seed }).toArray());
+          // Small integers make ties common: both backends must pick the same (first) maximum.
+          return k.ties ? r.map(Math.floor) : r;
+        });
+        const run = (name: 'cpu' | 'webgpu') => withBackend(name, () => forwardBackward(xs, shape, cfg, (s) => rj.randn(s, { seed: k.seed + 1 })));
+        const ref = await run('cpu'), gpu = await run('webgpu');
+        expectClose(`${JSON.stringify(k)} y`, gpu.y, ref.y, 1e-5, 1e-6);
+        expectClose(`${JSON.stringify(k)} dx`, gpu.dx, ref.dx, 1e-5, 1e-5);
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+it('average pooling gradients match finite differences (float64 reference)', async () => {
+  await withBackend('cpu64', async () => {
+    const shape = [1, 2, 5, 4];
+    const data = Array.from({ length: 40 }, (_, i) => Math.sin(i * 1.37) * 2);
+    const r = rj.tensor(Array.from({ length: 40 }, (_, i) => Math.cos(i * 0.7)), [1, 2, 5, 4]);
+    await checkGradients('avgPool2d', [{ data, shape }], ([x]) => rj.sum(rj.mul(rj.avgPool2d(x, { kernelSize: [3, 2], stride: [2, 1], padding: [1, 1], countIncludePad: false }), 0.5)));
+    await checkGradients('adaptiveAvgPool2d', [{ data, shape }], ([x]) => rj.sum(rj.mul(rj.adaptiveAvgPool2d(x, [3, 3]), rj.tensor(Array.from({ length: 18 }, (_, i) => i - 4), [1, 2, 3, 3]))));
+    // Max pooling is piecewise linear; with distinct values a small step keeps every argmax.
+    await checkGradients('maxPool2d', [{ data, shape }], ([x]) => rj.sum(rj.mul(rj.maxPool2d(x, { kernelSize: 2, stride: 1, padding: 1 }), rj.sum(r))));
+  });
+});
