@@ -77,6 +77,11 @@ export function backward(root: Tensor, seed?: Tensor): void {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      // dispose() drops a tensor's node, so a disposed intermediate would pass for a leaf and silently
+      // swallow its gradient (typically: backward() called outside the tidy that built the graph).
+      if (t.isDisposed) {
+        fail('backward', `${t} in the graph of ${root} was disposed before backward() reached it; call backward() inside the tidy() that built the graph (tidy disposes intermediates when it ends)`);
+      }
       if (!t.node) {
         // A leaf: hand the gradient over, copying when something else still refers to it.
         const own = (holds.get(g) ?? 0) > 1 || g === seed ? copyFn!(g) : (holds.delete(g), g);
@@ -86,7 +91,14 @@ export function backward(root: Tensor, seed?: Tensor): void {
         if (t.grad !== own) own.dispose();
         continue;
       }
-      const inGrads = t.node.backward(g);
+      let inGrads: (Tensor | null)[];
+      try {
+        inGrads = t.node.backward(g);
+      } catch (e) {
+        const gone = t.node.inputs.find((x) => x.isDisposed);
+        if (!gone) throw e;
+        fail('backward', `${gone}, an input of ${t.node.op} in the graph of ${root}, was disposed before backward() reached it; call backward() inside the tidy() that built the graph (tidy disposes intermediates when it ends). Cause: ${(e as Error).message}`);
+      }
       t.node.inputs.forEach((x, i) => {
         const gi = inGrads[i];
         if (!gi) return;
