@@ -19,3 +19,5 @@ import './cpu/pool2d.js';
 import './webgpu/pool2d.js';
 import './cpu/dropout.js';
 import './webgpu/dropout.js';
+import './cpu/loss.js';
+import './webgpu/loss.js';

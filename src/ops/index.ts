@@ -13,3 +13,4 @@ export * from './batchnorm.js';
 export * from './conv.js';
 export * from './pool.js';
 export * from './dropout.js';
+export * from './loss.js';
