@@ -1,0 +1,45 @@
+/**
+ * Training the mixed network (spec §4.2, A11): the classifier is applied twice, to the features with
+ * the rejuvenated channels zeroed (z_S) and with the survived channels zeroed (z_R); both share the
+ * bias. Loss CE(z_S) + CE(z_R); prediction argmax(z_S + z_R).
+ */
+import type { ZooModel } from '../nn/graph.js';
+import { cast, detach, tensor } from '../ops/creation.js';
+import { add, eq, mul, neg } from '../ops/elementwise.js';
+import { argmax, logSoftmax, mean, sum } from '../ops/reduce.js';
+import { reshape } from '../ops/creation.js';
+import { fail, fmtShape } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Batch-mean cross-entropy from logits [N, K] and int32 labels [N]. */
+export function crossEntropyLoss(logits: Tensor, labels: Tensor): Tensor {
+  if (logits.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== logits.shape[0] || labels.dtype !== 'int32') {
+    fail('nr.crossEntropy', `expected logits [N, K] and int32 labels [N], got ${fmtShape(logits.shape)} and ${fmtShape(labels.shape)} ${labels.dtype}`);
+  }
+  const K = logits.shape[1];
+  const classes = tensor(Int32Array.from({ length: K }, (_, i) => i), [1, K], { dtype: 'int32' });
+  const onehot = eq(reshape(labels, [labels.shape[0], 1]), classes);
+  return neg(mean(sum(mul(logSoftmax(logits, 1), onehot), 1)));
+}
+
+export const correctCount = (logits: Tensor, labels: Tensor): Tensor => sum(cast(eq(argmax(detach(logits), 1), labels), 'float32'));
+
+export interface TwoHeadOutputs {
+  zS: Tensor;
+  zR: Tensor;
+}
+
+/** z_S and z_R; `classifierS` marks survived classifier inputs (1) in physical channel order. */
+export function twoHeads(model: ZooModel, x: Tensor, classifierS: readonly number[]): TwoHeadOutputs {
+  const f = model.features(x);
+  if (f.rank !== 2 || f.shape[1] !== classifierS.length) fail('nr.twoHeads', `features ${fmtShape(f.shape)} do not match the ${classifierS.length}-channel split`);
+  const mS = tensor(Float32Array.from(classifierS), [1, classifierS.length]);
+  const mR = tensor(Float32Array.from(classifierS, (v) => 1 - v), [1, classifierS.length]);
+  return { zS: model.classifier.forward(mul(f, mS)), zR: model.classifier.forward(mul(f, mR)) };
+}
+
+/** Loss CE_S + CE_R and the count of argmax(z_S + z_R) = y. */
+export function twoHeadLoss(model: ZooModel, x: Tensor, y: Tensor, classifierS: readonly number[]): { loss: Tensor; correct: Tensor } {
+  const { zS, zR } = twoHeads(model, x, classifierS);
+  return { loss: add(crossEntropyLoss(zS, y), crossEntropyLoss(zR, y)), correct: correctCount(add(zS, zR), y) };
+}

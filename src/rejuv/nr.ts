@@ -1,0 +1,275 @@
+/**
+ * `NeuralRejuvenation`: the method as one object over a zoo model (spec §5.1). It monitors dead
+ * neurons on device (one γ-statistics dispatch, counts read back with the step's loss), controls λ,
+ * performs the surgery when utilization ≤ T, then trains the mixed network (Scheme A: masks + two
+ * heads). `plugin()` adapts it to the trainer's `TrainingPlugin` hooks.
+ */
+import type { ZooModel } from '../nn/graph.js';
+import { tensor } from '../ops/creation.js';
+import { keep, tidy } from '../tensor/engine.js';
+import { fail } from '../tensor/errors.js';
+import { readAll, type Tensor } from '../tensor/tensor.js';
+import type { EpochContext, EpochDecision, StepOutputs, TrainingPlugin } from '../train/plugin.js';
+import { gammaLayout } from './channels.js';
+import { gammaStats, packLayout, type GammaStats } from './device.js';
+import { channelGraphOf, type ModelGraph } from './fromModel.js';
+import { correctCount, crossEntropyLoss, twoHeadLoss } from './heads.js';
+import { LambdaController, type LambdaState } from './lambda.js';
+import { planWidths, resource, type ResourceMode, type WidthPlan } from './plan.js';
+import { installMasks, rejuvenateModel, type Split, type SurgeryResult } from './surgery.js';
+
+export interface NROptions {
+  /** Rejuvenate when utilization ≤ target (spec: 0.25 CIFAR, 0.5 ImageNet); ≥ 0.999 disables NR. */
+  target?: number;
+  /** Constant λ (default 1.5e-4, the CIFAR VGG-19 value). */
+  lambda?: number;
+  /** Adaptive λ (spec §2.3): start at lambda0, +step whenever utilization fell by < delta. */
+  adaptive?: boolean | { lambda0?: number; step?: number; delta?: number };
+  /** Training scheme after surgery: 'a' (cross connections removed, two heads). */
+  scheme?: 'a';
+  resource?: ResourceMode;
+  /** Floor the expansion rate to an integer (the CIFAR DenseNet, spec §3.1). */
+  integerRate?: boolean;
+  /** Also check utilization every N steps (λ control; surgery still waits for the epoch end). */
+  checkEverySteps?: number;
+  /** Seed of the new neurons' initialization. */
+  seed?: number;
+}
+
+export interface UtilPoint {
+  step: number;
+  epoch: number;
+  utilization: number;
+  lambda: number;
+}
+
+export interface NRState {
+  phase: 'monitor' | 'rejuvenated';
+  lambda: LambdaState;
+  history: UtilPoint[];
+  steps: number;
+  epochs: number;
+  rejuvenatedAtEpoch: number | null;
+  split: Split | null;
+  plan: { rate: number; alive: number[]; widths: number[] } | null;
+  effectiveParams: number | null;
+  lastAlive: number[] | null;
+}
+
+export class NeuralRejuvenation {
+  model: ZooModel;
+  readonly target: number;
+  readonly mode: ResourceMode;
+  readonly lambda: LambdaController;
+  readonly opts: NROptions;
+  phase: 'monitor' | 'rejuvenated' = 'monitor';
+  history: UtilPoint[] = [];
+  steps = 0;
+  epochs = 0;
+  rejuvenatedAtEpoch: number | null = null;
+  split: Split | null = null;
+  lastPlan: WidthPlan | null = null;
+  effectiveParams: number | null = null;
+  /** Alive counts from the latest readback (per unit). */
+  lastAlive: number[] | null = null;
+  private mg: ModelGraph;
+  private info: Tensor;
+  private regularized = new Set<string>();
+
+  constructor(model: ZooModel, opts: NROptions = {}) {
+    this.model = model;
+    this.opts = opts;
+    this.target = opts.target ?? 0.25;
+    if (!(this.target > 0 && this.target <= 1)) fail('NeuralRejuvenation', `target must be in (0, 1], got ${this.target}`);
+    this.mode = opts.resource ?? 'params';
+    if (opts.scheme !== undefined && opts.scheme !== 'a') fail('NeuralRejuvenation', `scheme '${opts.scheme}' is not available (only 'a')`);
+    const ad = opts.adaptive;
+    this.lambda = ad
+      ? new LambdaController({ mode: 'adaptive', ...(typeof ad === 'object' ? ad : {}) })
+      : new LambdaController({ mode: 'constant', lambda: opts.lambda ?? 1.5e-4 });
+    if (this.target >= 0.999) {
+      this.phase = 'rejuvenated'; // NR disabled: plain training (spec §2.4)
+      this.lambda.stop();
+    }
+    this.mg = channelGraphOf(model);
+    this.info = keep(tensor(packLayout(gammaLayout(this.mg.graph)), undefined, { dtype: 'int32' }));
+    this.indexParams();
+  }
+
+  private indexParams(): void {
+    const paths = new Map(this.model.namedModules().map(([p, m]) => [m, p]));
+    this.regularized = new Set(this.mg.units.filter((u) => !u.fixed).map((u) => `${paths.get(u.bn)}.weight`));
+  }
+
+  /** The γ statistics of every unit, on device (call inside tidy; the caller reads what it needs). */
+  stats(): GammaStats {
+    const gammas = this.mg.units.map((u) => {
+      if (!u.bn.weight) fail('NeuralRejuvenation', `unit ${u.name}: batch norm without γ`);
+      return u.bn.weight;
+    });
+    return gammaStats(gammas, this.info, gammaLayout(this.mg.graph));
+  }
+
+  async aliveCounts(): Promise<number[]> {
+    const counts = tidy(() => this.stats().counts);
+    const [c] = await readAll([counts]);
+    counts.dispose();
+    this.lastAlive = Array.from(c);
+    return this.lastAlive;
+  }
+
+  /** Per unit, per channel: true where the neuron is dead (spec §1.4). */
+  async deadMasks(): Promise<boolean[][]> {
+    const mask = tidy(() => this.stats().mask);
+    const [m] = await readAll([mask]);
+    mask.dispose();
+    let off = 0;
+    return this.mg.graph.units.map((u) => {
+      const d = Array.from(m.subarray(off, off + u.out), (v) => v === 0);
+      off += u.out;
+      return d;
+    });
+  }
+
+  private flopsReady(): void {
+    if (this.mode === 'flops' && this.mg.graph.units.some((u) => u.outArea === undefined)) {
+      this.mg = channelGraphOf(this.model); // output sizes are recorded on the first forward
+      if (this.mg.graph.units.some((u) => u.outArea === undefined)) fail('NeuralRejuvenation', 'FLOPs mode needs one forward pass first (conv output sizes are recorded on forward)');
+    }
+  }
+
+  utilizationOf(alive: readonly number[], mode: ResourceMode = this.mode): number {
+    if (mode === 'flops') this.flopsReady();
+    const r = resource(this.mg.graph, alive, mode);
+    return r.all === 0 ? 1 : r.live / r.all;
+  }
+
+  async utilization(mode: ResourceMode = this.mode): Promise<number> {
+    return this.utilizationOf(await this.aliveCounts(), mode);
+  }
+
+  /** The widths a rejuvenation would produce now. */
+  async plannedWidths(): Promise<WidthPlan> {
+    if (this.mode === 'flops') this.flopsReady();
+    return planWidths(this.mg.graph, await this.aliveCounts(), { mode: this.mode, integerRate: this.opts.integerRate });
+  }
+
+  /** Surgery now: replaces `this.model` (the old one is disposed) and switches to the mixed-network phase. */
+  async rejuvenate(): Promise<SurgeryResult> {
+    if (this.mode === 'flops') this.flopsReady();
+    const dead = await this.deadMasks();
+    const res = rejuvenateModel(this.model, this.mg, dead.map((d) => d.map((x) => !x)), {
+      mode: this.mode, integerRate: this.opts.integerRate, seed: this.opts.seed ?? 0, masks: true,
+    });
+    this.model.dispose();
+    this.model = res.model;
+    this.mg = channelGraphOf(this.model);
+    this.info.dispose();
+    this.info = keep(tensor(packLayout(gammaLayout(this.mg.graph)), undefined, { dtype: 'int32' }));
+    this.indexParams();
+    this.split = res.split;
+    this.lastPlan = res.plan;
+    this.effectiveParams = res.effectiveParams;
+    this.phase = 'rejuvenated';
+    this.rejuvenatedAtEpoch = this.epochs;
+    this.lambda.stop();
+    return res;
+  }
+
+  /** Loss and correct count of a batch in the current phase (called inside tidy). */
+  forwardLoss(x: Tensor, y: Tensor): StepOutputs {
+    if (this.split) return twoHeadLoss(this.model, x, y, this.split.classifierS);
+    const logits = this.model.forward(x);
+    return { loss: crossEntropyLoss(logits, y), correct: correctCount(logits, y) };
+  }
+
+  /** L1 strength for a parameter in the fused update: λ on non-fixed γ while monitoring. */
+  l1For(paramName: string): number {
+    return this.phase === 'monitor' && this.regularized.has(paramName) ? this.lambda.value : 0;
+  }
+
+  private record(alive: number[]): number {
+    this.lastAlive = alive;
+    const u = this.utilizationOf(alive);
+    this.history.push({ step: this.steps, epoch: this.epochs, utilization: u, lambda: this.lambda.value });
+    return u;
+  }
+
+  /** End of an epoch (spec §2.4–2.5): check, maybe rejuvenate; every monitoring epoch extends the run. */
+  async endOfEpoch(): Promise<EpochDecision> {
+    this.epochs++;
+    if (this.phase !== 'monitor') return {};
+    const u = this.record(await this.aliveCounts());
+    if (u <= this.target) {
+      const res = await this.rejuvenate();
+      return { extendEpochs: 1, modelReplaced: true, model: res.model };
+    }
+    this.lambda.observe(u);
+    return { extendEpochs: 1 };
+  }
+
+  metrics(): Record<string, unknown> {
+    const last = this.history[this.history.length - 1];
+    return {
+      utilization: last?.utilization ?? null,
+      lambda: this.lambda.value,
+      alivePerLayer: this.lastAlive,
+      phase: this.phase,
+      effectiveParams: this.effectiveParams,
+      ...(this.lastPlan && this.rejuvenatedAtEpoch === this.epochs ? { rejuvenated: { rate: this.lastPlan.rate, widths: this.lastPlan.widths, alive: this.lastPlan.alive } } : {}),
+    };
+  }
+
+  state(): NRState {
+    return {
+      phase: this.phase, lambda: this.lambda.state(), history: this.history, steps: this.steps, epochs: this.epochs,
+      rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, split: this.split,
+      plan: this.lastPlan ? { rate: this.lastPlan.rate, alive: this.lastPlan.alive, widths: this.lastPlan.widths } : null,
+      effectiveParams: this.effectiveParams, lastAlive: this.lastAlive,
+    };
+  }
+
+  /** Restore after `model` was rebuilt from a checkpoint (with the rejuvenated widths when past surgery). */
+  loadState(s: NRState): void {
+    if (!s || (s.phase !== 'monitor' && s.phase !== 'rejuvenated')) fail('NeuralRejuvenation.loadState', `not an NR state: ${JSON.stringify(s)?.slice(0, 200)}`);
+    this.phase = s.phase;
+    this.lambda.load(s.lambda);
+    this.history = s.history;
+    this.steps = s.steps;
+    this.epochs = s.epochs;
+    this.rejuvenatedAtEpoch = s.rejuvenatedAtEpoch;
+    this.split = s.split;
+    this.effectiveParams = s.effectiveParams;
+    this.lastAlive = s.lastAlive;
+    this.lastPlan = s.plan ? { ...s.plan, resource: { live: 0, all: 0 } } : null;
+    if (this.split) installMasks(this.model, this.split);
+  }
+
+  dispose(): void {
+    this.info.dispose();
+  }
+
+  /** The trainer hooks (src/train/plugin.ts). */
+  plugin(): TrainingPlugin {
+    return {
+      name: 'neural-rejuvenation',
+      forwardLoss: (x, y) => this.forwardLoss(x, y),
+      stepExtras: () => (this.phase === 'monitor' ? [this.stats().counts] : []),
+      afterStep: (extras) => {
+        this.steps++;
+        if (this.phase !== 'monitor' || extras.length === 0) return;
+        this.lastAlive = Array.from(extras[0]);
+        const n = this.opts.checkEverySteps;
+        if (n && this.steps % n === 0) this.lambda.observe(this.record(this.lastAlive));
+      },
+      paramUpdateExtras: (name) => {
+        const l1 = this.l1For(name);
+        return l1 > 0 ? { l1 } : undefined;
+      },
+      endOfEpoch: (_ctx: EpochContext) => this.endOfEpoch(),
+      metrics: () => this.metrics(),
+      state: () => this.state(),
+      loadState: (s) => this.loadState(s as NRState),
+    };
+  }
+}
