@@ -148,6 +148,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
   const s = [...shape];
+  if (s.filter((d) => d === -1).length > 1) fail('reshape', `only one dimension of ${fmtShape(shape)} may be -1`);
   const neg = s.indexOf(-1);
   if (neg >= 0) {
     const rest = sizeOf(s.filter((_, i) => i !== neg));

@@ -102,5 +102,6 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 
 export function softmax(x: Tensor, axis = -1): Tensor {
   checkTensor('softmax', x);
+  normalizeAxes('softmax', axis, x.rank); // so a bad axis is reported as softmax's, not logSoftmax's
   return exp(logSoftmax(x, axis));
 }

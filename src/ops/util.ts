@@ -28,7 +28,8 @@ export function asTensor(x: TensorLike, like?: Tensor): Tensor {
 
 export function checkTensor(op: string, x: unknown, name = 'input'): asserts x is Tensor {
   if (!(x instanceof Tensor)) fail(op, `${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-  void x.storage; // throws if disposed
+  // Named here rather than by `x.storage`, whose error can only name the op that made the tensor.
+  if (x.isDisposed) fail(op, `${name} (tensor #${x.id} of shape ${fmtShape(x.shape)}, ${x.dtype}, made by ${x.op}) was used after dispose()`);
 }
 
 export function checkDType(op: string, x: Tensor, want: DType | DType[], name = 'input'): void {
