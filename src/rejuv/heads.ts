@@ -4,25 +4,17 @@
  * bias. Loss CE(z_S) + CE(z_R); prediction argmax(z_S + z_R).
  */
 import type { ZooModel } from '../nn/graph.js';
-import { cast, detach, tensor } from '../ops/creation.js';
-import { add, eq, mul, neg } from '../ops/elementwise.js';
-import { argmax, logSoftmax, mean, sum } from '../ops/reduce.js';
-import { reshape } from '../ops/creation.js';
+import { detach, tensor } from '../ops/creation.js';
+import { add, mul } from '../ops/elementwise.js';
+import { accuracy, crossEntropy } from '../ops/loss.js';
 import { fail, fmtShape } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-/** Batch-mean cross-entropy from logits [N, K] and int32 labels [N]. */
-export function crossEntropyLoss(logits: Tensor, labels: Tensor): Tensor {
-  if (logits.rank !== 2 || labels.rank !== 1 || labels.shape[0] !== logits.shape[0] || labels.dtype !== 'int32') {
-    fail('nr.crossEntropy', `expected logits [N, K] and int32 labels [N], got ${fmtShape(logits.shape)} and ${fmtShape(labels.shape)} ${labels.dtype}`);
-  }
-  const K = logits.shape[1];
-  const classes = tensor(Int32Array.from({ length: K }, (_, i) => i), [1, K], { dtype: 'int32' });
-  const onehot = eq(reshape(labels, [labels.shape[0], 1]), classes);
-  return neg(mean(sum(mul(logSoftmax(logits, 1), onehot), 1)));
-}
+/** Batch-mean cross-entropy (the fused op of src/ops/loss.ts). */
+export const crossEntropyLoss = (logits: Tensor, labels: Tensor): Tensor => crossEntropy(logits, labels);
 
-export const correctCount = (logits: Tensor, labels: Tensor): Tensor => sum(cast(eq(argmax(detach(logits), 1), labels), 'float32'));
+/** Correct predictions in the batch as a float32 device scalar (accuracy · N). */
+export const correctCount = (logits: Tensor, labels: Tensor): Tensor => mul(accuracy(detach(logits), labels), labels.shape[0]);
 
 export interface TwoHeadOutputs {
   zS: Tensor;
