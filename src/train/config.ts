@@ -1,0 +1,45 @@
+/** A training run's configuration (what `rejuv train` parses) and its learning-rate schedule. */
+export interface TrainConfig {
+  model: string;
+  /** Width multiplier of the model's default widths. */
+  width: number;
+  dataset: string;
+  dataDir?: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** Epoch indices (0-based, as torch's MultiStepLR) where the LR is multiplied by `gamma`. */
+  milestones: number[];
+  gamma: number;
+  schedule: 'multistep' | 'cosine';
+  seed: number;
+  out: string;
+  resume: boolean;
+  trainLimit?: number;
+  testLimit?: number;
+  /** Options of plugins (the NR flags), as parsed by the CLI's extension table. */
+  plugin?: Record<string, unknown>;
+}
+
+export const DEFAULT_CONFIG: Omit<TrainConfig, 'model' | 'dataset' | 'out'> = {
+  width: 1, epochs: 10, batchSize: 64, lr: 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: false,
+  milestones: [], gamma: 0.1, schedule: 'multistep', seed: 0, resume: false,
+};
+
+/** Milestones at 50 % and 75 % of the run (the paper's CIFAR recipe), for when none are given. */
+export const defaultMilestones = (epochs: number): number[] => [Math.floor(epochs * 0.5), Math.floor(epochs * 0.75)].filter((m, i, a) => m > 0 && a.indexOf(m) === i);
+
+/**
+ * LR of (0-based) epoch `epoch`. `shift` epochs were added by a plugin (NR's monitoring epochs, spec
+ * §2.5): from `shift` on the nominal schedule restarts, i.e. epoch e uses the nominal LR of e − shift,
+ * which is the same as moving every milestone by `shift` and running `epochs + shift` epochs.
+ * A pure function of its arguments, so a resumed run needs no scheduler state.
+ */
+export function lrAt(cfg: Pick<TrainConfig, 'lr' | 'milestones' | 'gamma' | 'schedule' | 'epochs'>, epoch: number, shift = 0): number {
+  const e = epoch >= shift ? epoch - shift : epoch;
+  if (cfg.schedule === 'cosine') return 0.5 * cfg.lr * (1 + Math.cos((Math.PI * e) / cfg.epochs));
+  return cfg.lr * cfg.gamma ** cfg.milestones.filter((m) => m <= e).length;
+}

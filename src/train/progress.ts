@@ -1,0 +1,49 @@
+/**
+ * Training progress on stderr: a live one-line bar (rewritten with \r) when stderr is a terminal,
+ * otherwise plain lines at most every `intervalMs` and at the end of each epoch, so logs stay readable
+ * in CI and files. Written by hand: ~50 lines, no dependency needed for a single line.
+ */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): unknown;
+}
+
+export const fmtDuration = (s: number): string => {
+  if (!Number.isFinite(s) || s < 0) return '?';
+  const m = Math.floor(s / 60), sec = Math.round(s % 60);
+  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+};
+
+export class Progress {
+  private last = 0;
+  private live = false;
+
+  constructor(private readonly out: ProgressStream = process.stderr, private readonly intervalMs = 5000) {}
+
+  /** Within an epoch: step `done` of `total`, running means, images/s, ETA of the whole run. */
+  step(p: { epoch: number; epochs: number; done: number; total: number; loss: number; acc: number; imagesPerSec: number; etaSec: number }): void {
+    const now = Date.now();
+    const text = `epoch ${p.epoch}/${p.epochs} ${p.done}/${p.total} loss ${p.loss.toFixed(4)} acc ${(100 * p.acc).toFixed(2)}% ${p.imagesPerSec.toFixed(0)} img/s ETA ${fmtDuration(p.etaSec)}`;
+    if (this.out.isTTY) {
+      if (now - this.last < 100 && p.done !== p.total) return;
+      const width = 24, filled = Math.round((width * p.done) / Math.max(1, p.total));
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] `;
+      const line = (bar + text).slice(0, Math.max(20, (this.out.columns ?? 120) - 1));
+      this.out.write(`\r\x1b[2K${line}`);
+      this.live = true;
+    } else {
+      if (now - this.last < this.intervalMs) return;
+      this.out.write(`${text}\n`);
+    }
+    this.last = now;
+  }
+
+  /** A permanent line (epoch summary, messages): ends the live bar first. */
+  line(s: string): void {
+    if (this.live) this.out.write('\r\x1b[2K');
+    this.live = false;
+    this.out.write(`${s}\n`);
+    this.last = 0;
+  }
+}

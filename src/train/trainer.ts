@@ -1,0 +1,274 @@
+/**
+ * The training loop: data → model → loss → backward → fused optimizer step, one host readback per step
+ * (loss, correct count and the plugin's extras together), every step inside `tidy`. At each epoch end:
+ * evaluation, the plugin's decision, then checkpoint, metrics.jsonl and report.html, in that order, so
+ * whatever instant the process dies at, DIR holds a consistent last good state to `--resume` from.
+ *
+ * Determinism for resume: the data order and augmentation of epoch e are pure functions of (seed, e);
+ * the LR is a pure function of (config, e, shift); the checkpoint holds weights, buffers, momentum
+ * buffers, the global random generator, the plugin's state and the metrics history. A resumed run
+ * therefore repeats the uninterrupted run's computation exactly (same kernels, same order).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { EpochBatches } from '../data/loader.js';
+import { loadDataset } from '../data/files.js';
+import type { Dataset } from '../data/types.js';
+import type { ZooModel } from '../nn/graph.js';
+import { argmax } from '../ops/reduce.js';
+import { cast, detach, generatorState, manualSeed, setGeneratorState, tensor } from '../ops/creation.js';
+import { eq } from '../ops/elementwise.js';
+import { sum } from '../ops/reduce.js';
+import * as ops from '../ops/index.js';
+import { backend, keep, noGrad, tidy } from '../tensor/engine.js';
+import { RejuvError, fail } from '../tensor/errors.js';
+import { readAll, type Tensor } from '../tensor/tensor.js';
+import { Checkpoint, OPTIM_PREFIX, saveCheckpoint, toEngine, writeFileAtomic } from './checkpoint.js';
+import { lrAt, type TrainConfig } from './config.js';
+import { buildModel, modelFromDescription } from './models.js';
+import { TrainerSGD } from './optimizer.js';
+import type { StepOutputs, TrainingPlugin } from './plugin.js';
+import { Progress, fmtDuration } from './progress.js';
+import { writeReport, type MetricsRow } from './report.js';
+
+export type PluginMaker = (model: ZooModel, cfg: TrainConfig) => TrainingPlugin | null;
+
+/** What a checkpoint's `run` metadata holds. */
+export interface RunState {
+  /** Epochs completed. */
+  epochsDone: number;
+  /** Epochs added by the plugin so far (LR schedule shift). */
+  shift: number;
+  history: MetricsRow[];
+  config: TrainConfig;
+}
+
+type CrossEntropy = (logits: Tensor, labels: Tensor) => Tensor;
+/** Cross-entropy from the ops (issue 3); named lookup so a missing op fails with its name. */
+export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  const f = (ops as unknown as Record<string, unknown>).crossEntropy;
+  if (typeof f !== 'function') fail('trainer: rj.crossEntropy', 'the op is not available (not exported from src/ops/index.ts yet)');
+  return (f as CrossEntropy)(logits, labels);
+}
+
+/** Default loss and correct-count: cross-entropy on model(x), argmax over classes. */
+export function defaultForwardLoss(model: ZooModel, x: Tensor, y: Tensor): StepOutputs {
+  const logits = model.forward(x);
+  const loss = crossEntropy(logits, y);
+  const correct = sum(cast(eq(argmax(detach(logits), 1), y), 'float32'));
+  return { loss, correct };
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+export interface TrainResult {
+  history: MetricsRow[];
+  checkpoint: string;
+  model: ZooModel;
+}
+
+export interface TrainerHooks {
+  makePlugin?: PluginMaker;
+  progress?: Progress;
+  /** Stop (as if killed) after this many epochs of this process; tests use it. */
+  stopAfterEpochs?: number;
+}
+
+export class Trainer {
+  private model!: ZooModel;
+  private optimizer!: TrainerSGD;
+  private plugin: TrainingPlugin | null = null;
+  private readonly progress: Progress;
+  private data!: Dataset;
+  private state!: RunState;
+
+  constructor(private readonly cfg: TrainConfig, private readonly hooks: TrainerHooks = {}) {
+    this.progress = hooks.progress ?? new Progress();
+  }
+
+  get checkpointPath(): string {
+    return join(this.cfg.out, CHECKPOINT_FILE);
+  }
+
+  private makeOptimizer(): void {
+    this.optimizer?.dispose();
+    this.optimizer = new TrainerSGD(this.model.parameterRefs(), this.cfg, (name) => this.plugin?.paramUpdateExtras?.(name));
+  }
+
+  /** Build everything fresh, or from DIR/checkpoint.safetensors with --resume. */
+  private setup(): void {
+    const cfg = this.cfg;
+    mkdirSync(cfg.out, { recursive: true });
+    this.data = loadDataset(cfg.dataset, { dataDir: cfg.dataDir, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit });
+    const t = this.data.train;
+    const resumeFrom = cfg.resume && existsSync(this.checkpointPath) ? Checkpoint.read(this.checkpointPath) : null;
+    if (cfg.resume && !resumeFrom) this.progress.line(`--resume: no ${this.checkpointPath} yet, starting from scratch`);
+    manualSeed(cfg.seed);
+    if (!resumeFrom) {
+      this.model = buildModel(cfg.model, { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
+      this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
+      this.makeOptimizer();
+      this.state = { epochsDone: 0, shift: 0, history: [], config: cfg };
+      return;
+    }
+    const run = resumeFrom.meta<RunState>('run');
+    for (const k of ['model', 'dataset', 'seed', 'batchSize', 'trainLimit', 'testLimit', 'width'] as const) {
+      if (run.config[k] !== cfg[k]) fail('resume', `${this.checkpointPath} was written with --${k} ${run.config[k]}, this run has ${cfg[k]}: resuming would not continue the same run`);
+    }
+    this.model = modelFromDescription(resumeFrom.meta('model'));
+    const sd = resumeFrom.stateDictFor(this.model.stateDict());
+    this.model.loadStateDict(sd);
+    for (const v of Object.values(sd)) v.dispose();
+    this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
+    if (this.plugin?.loadState && resumeFrom.hasMeta('plugin')) this.plugin.loadState(resumeFrom.meta('plugin'));
+    this.makeOptimizer();
+    const slots = new Map<string, Map<string, Tensor>>();
+    for (const [p, m] of resumeFrom.optimizerSlots()) slots.set(p, new Map([...m].map(([s, st]) => [s, keep(toEngine(st, `${OPTIM_PREFIX}${p}/${s}`, resumeFrom.file))])));
+    this.optimizer.loadState(slots, resumeFrom.file);
+    this.optimizer.steps = resumeFrom.meta<{ steps: number }>('optimizer').steps;
+    setGeneratorState(resumeFrom.meta('rng'));
+    this.state = { ...run, config: cfg };
+    this.progress.line(`resumed from ${this.checkpointPath} after epoch ${run.epochsDone}`);
+  }
+
+  get totalEpochs(): number {
+    return this.cfg.epochs + this.state.shift;
+  }
+
+  async run(): Promise<TrainResult> {
+    this.setup();
+    const cfg = this.cfg;
+    let ranHere = 0;
+    const runStart = Date.now();
+    let imagesDone = 0;
+    while (this.state.epochsDone < this.totalEpochs) {
+      if (this.hooks.stopAfterEpochs !== undefined && ranHere >= this.hooks.stopAfterEpochs) break;
+      const epoch = this.state.epochsDone;
+      const lr = lrAt(cfg, epoch, this.state.shift);
+      this.optimizer.lr = lr;
+      const t0 = Date.now();
+      const train = await this.trainEpoch(epoch, runStart, () => imagesDone, (n) => (imagesDone += n));
+      const seconds = (Date.now() - t0) / 1000;
+      const test = await this.evaluate();
+      const decision = (await this.plugin?.endOfEpoch?.({ epoch: epoch + 1, trainLoss: train.loss, testAcc: test.acc })) ?? undefined;
+      if (decision?.extendEpochs) this.state.shift += decision.extendEpochs;
+      if (decision?.model) this.model = decision.model;
+      if (decision?.modelReplaced || decision?.model) this.makeOptimizer();
+      const row: MetricsRow = {
+        epoch: epoch + 1, lr, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc,
+        imagesPerSec: train.images / seconds, params: this.model.numParameters(), seconds, step: this.optimizer.steps,
+        ...(this.plugin?.metrics?.() ?? {}),
+      };
+      this.state.history.push(row);
+      this.state.epochsDone = epoch + 1;
+      await this.saveCheckpoint();
+      this.writeOutputs();
+      this.progress.line(`epoch ${epoch + 1}/${this.totalEpochs} lr ${lr.toPrecision(3)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.acc).toFixed(2)}% | test loss ${test.loss.toFixed(4)} acc ${(100 * test.acc).toFixed(2)}% | ${(train.images / seconds).toFixed(0)} img/s, ${seconds.toFixed(1)} s`);
+      ranHere++;
+    }
+    return { history: this.state.history, checkpoint: this.checkpointPath, model: this.model };
+  }
+
+  private forwardLoss(x: Tensor, y: Tensor, training: boolean): StepOutputs {
+    return this.plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(this.model, x, y);
+  }
+
+  private async trainEpoch(epoch: number, runStart: number, imagesSoFar: () => number, addImages: (n: number) => void): Promise<{ loss: number; acc: number; images: number }> {
+    const cfg = this.cfg;
+    this.model.train();
+    const batches = new EpochBatches(this.data.train, this.data, { batchSize: cfg.batchSize, seed: cfg.seed, epoch, augment: this.data.augment });
+    let next = batches.prepare(0);
+    let lossSum = 0, correct = 0, seen = 0;
+    const t0 = Date.now();
+    for (let i = 0; i < batches.length; i++) {
+      const host = next;
+      const b = host.shape[0];
+      const outs = tidy(() => {
+        const x = tensor(host.x, host.shape);
+        const y = tensor(host.y, [b], { dtype: 'int32' });
+        const { loss, correct: c } = this.forwardLoss(x, y, true);
+        loss.backward();
+        this.optimizer.step();
+        return [detach(loss), c, ...(this.plugin?.stepExtras?.() ?? [])];
+      });
+      // Submit the step, then prepare the next batch on the host while the device works.
+      backend().flush();
+      if (i + 1 < batches.length) next = batches.prepare(i + 1);
+      const vals = await readAll(outs);
+      for (const t of outs) t.dispose();
+      const loss = vals[0][0];
+      if (!Number.isFinite(loss)) {
+        const last = this.state.epochsDone > 0 ? `the last good checkpoint ${this.checkpointPath} (after epoch ${this.state.epochsDone}) is kept` : 'no checkpoint was written yet';
+        throw new RejuvError('train', `non-finite loss (${loss}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${last}`);
+      }
+      this.plugin?.afterStep?.(vals.slice(2));
+      lossSum += loss * b;
+      correct += vals[1][0];
+      seen += b;
+      addImages(b);
+      const elapsed = (Date.now() - t0) / 1000;
+      const ips = seen / Math.max(elapsed, 1e-3);
+      const left = (batches.length - i - 1) * cfg.batchSize + (this.totalEpochs - epoch - 1) * this.data.train.count;
+      const overall = imagesSoFar() / Math.max((Date.now() - runStart) / 1000, 1e-3);
+      this.progress.step({ epoch: epoch + 1, epochs: this.totalEpochs, done: i + 1, total: batches.length, loss: lossSum / seen, acc: correct / seen, imagesPerSec: ips, etaSec: left / overall });
+    }
+    return { loss: lossSum / seen, acc: correct / seen, images: seen };
+  }
+
+  /** Test loss and accuracy, accumulated on device: one readback for the whole test set. */
+  async evaluate(): Promise<{ loss: number; acc: number }> {
+    return evaluateModel(this.model, this.data, this.cfg.batchSize, (x, y) => this.forwardLoss(x, y, false));
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    const tensors: [string, Tensor][] = Object.entries(this.model.stateDict());
+    for (const [p, slot, t] of this.optimizer.state()) tensors.push([`${OPTIM_PREFIX}${p}/${slot}`, t]);
+    const meta: Record<string, unknown> = {
+      model: this.model.describe(),
+      run: this.state,
+      rng: generatorState(),
+      optimizer: { kind: 'sgd', lr: this.optimizer.lr, momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay, nesterov: this.cfg.nesterov, steps: this.optimizer.steps },
+      dataset: { name: this.data.name, train: this.data.train.source, mean: this.data.mean, std: this.data.std },
+    };
+    if (this.plugin) meta.pluginName = this.plugin.name;
+    if (this.plugin?.state) meta.plugin = this.plugin.state();
+    await saveCheckpoint(this.checkpointPath, tensors, meta);
+  }
+
+  private writeOutputs(): void {
+    const rows = this.state.history;
+    writeFileAtomic(join(this.cfg.out, 'metrics.jsonl'), new TextEncoder().encode(rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    const last = rows[rows.length - 1];
+    const c = this.cfg;
+    writeReport(join(this.cfg.out, 'report.html'), `rejuv: ${c.model} on ${c.dataset}${this.plugin ? ` (${this.plugin.name})` : ''}`, {
+      model: `${c.model} (width ×${c.width}), ${last.params} parameters`,
+      dataset: `${this.data.name}: ${this.data.train.count} train / ${this.data.test.count} test`,
+      schedule: `${c.epochs} epochs${this.state.shift ? ` + ${this.state.shift} added` : ''}, batch ${c.batchSize}, lr ${c.lr} (${c.schedule}${c.schedule === 'multistep' ? ` at ${c.milestones.join(', ') || 'none'}` : ''}), momentum ${c.momentum}, wd ${c.weightDecay}, seed ${c.seed}`,
+      progress: `epoch ${last.epoch}/${this.totalEpochs}: test accuracy ${(100 * (last.testAcc as number)).toFixed(2)}%, ${fmtDuration(rows.reduce((s, r) => s + (r.seconds as number), 0))} of training`,
+      device: backend().info().description || backend().name,
+    }, rows);
+  }
+}
+
+/** Loss and accuracy over a dataset's test split in stored order (BN in eval mode, no autograd). */
+export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: number, fwd?: (x: Tensor, y: Tensor) => StepOutputs): Promise<{ loss: number; acc: number }> {
+  model.eval();
+  const f = fwd ?? ((x: Tensor, y: Tensor) => defaultForwardLoss(model, x, y));
+  const batches = new EpochBatches(data.test, data, { batchSize });
+  let acc: [Tensor, Tensor] | null = null;
+  for (let i = 0; i < batches.length; i++) {
+    const h = batches.prepare(i);
+    const next = noGrad(() => tidy(() => {
+      const { loss, correct } = f(tensor(h.x, h.shape), tensor(h.y, [h.shape[0]], { dtype: 'int32' }));
+      const l = ops.mul(loss, h.shape[0]);
+      return acc ? [ops.add(acc[0], l), ops.add(acc[1], correct)] : [l, correct];
+    })) as [Tensor, Tensor];
+    acc?.forEach((t) => t.dispose());
+    acc = next;
+  }
+  model.train();
+  if (!acc) return { loss: NaN, acc: NaN };
+  const [l, c] = await readAll(acc);
+  acc.forEach((t) => t.dispose());
+  return { loss: l[0] / data.test.count, acc: c[0] / data.test.count };
+}
