@@ -14,3 +14,5 @@ export { RejuvError } from './tensor/errors.js';
 export type { DType } from './tensor/dtype.js';
 export type { DeviceInfo } from './tensor/backend.js';
 export * from './ops/index.js';
+export * as nn from './nn/index.js';
+export { createModel } from './nn/models/index.js';

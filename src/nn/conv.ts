@@ -1,0 +1,98 @@
+/**
+ * `Conv2d` (NCHW, OIHW weight, groups = 1), as torch.nn.Conv2d: parameters `weight` and optional
+ * `bias`, PyTorch's default initialization. Two additions for Neural Rejuvenation:
+ * - `weightMask`: an optional tensor of the weight's shape multiplied into the weight in forward
+ *   (Scheme A's block-diagonal mask: masked weights neither act nor receive gradient);
+ * - `lastOutputSize`: the [H, W] of the most recent output (FLOPs-mode utilization).
+ */
+import type { Pair } from '../kernels/conv-geom.js';
+import { keep } from '../tensor/engine.js';
+import { fail, fmtShape } from '../tensor/errors.js';
+import { shapesEqual } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { conv2d, mul } from './functional.js';
+import { defaultWeightAndBias, uniform } from './init.js';
+import { Module } from './module.js';
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  /** Learnable per-output-channel bias (default true, as PyTorch). */
+  bias?: boolean;
+  /** Weight initializer instead of PyTorch's default (models pass He normal; saves a second draw). */
+  weightInit?: (shape: readonly number[]) => Tensor;
+}
+
+const pairOf = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  lastOutputSize: [number, number] | null = null;
+  private _mask: Tensor | null = null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+    super();
+    for (const [n, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
+      if (!Number.isInteger(v) || v < 1) fail('Conv2d', `${n} must be a positive integer, got ${v}`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pairOf(kernelSize);
+    this.stride = pairOf(opts.stride ?? 1);
+    this.padding = pairOf(opts.padding ?? 0);
+    this.dilation = pairOf(opts.dilation ?? 1);
+    const shape = [outChannels, inChannels, ...this.kernelSize];
+    if (opts.weightInit) {
+      this.registerParameter('weight', opts.weightInit(shape));
+      const bound = 1 / Math.sqrt(inChannels * this.kernelSize[0] * this.kernelSize[1]);
+      this.registerParameter('bias', opts.bias ?? true ? uniform([outChannels], -bound, bound) : null);
+    } else {
+      const init = defaultWeightAndBias(shape, opts.bias ?? true);
+      this.registerParameter('weight', init.weight);
+      this.registerParameter('bias', init.bias);
+    }
+  }
+
+  get weight(): Tensor {
+    return this.param('weight');
+  }
+  get bias(): Tensor | null {
+    return this.paramOrNull('bias');
+  }
+
+  get weightMask(): Tensor | null {
+    return this._mask;
+  }
+  /** Install (or clear with null) the weight mask; the conv owns it from now on. */
+  set weightMask(m: Tensor | null) {
+    if (m !== null && !shapesEqual(m.shape, this.weight.shape)) {
+      fail('Conv2d.weightMask', `mask must have the weight's shape ${fmtShape(this.weight.shape)}, got ${fmtShape(m.shape)}`);
+    }
+    if (m !== null) keep(m);
+    if (this._mask && this._mask !== m) this._mask.dispose();
+    this._mask = m;
+  }
+
+  forward(x: Tensor): Tensor {
+    const w = this._mask ? mul(this.weight, this._mask) : this.weight;
+    const y = conv2d(x, w, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    this.lastOutputSize = [y.shape[2], y.shape[3]];
+    return y;
+  }
+
+  protected override disposeOwn(): void {
+    this._mask?.dispose();
+    this._mask = null;
+    super.disposeOwn();
+  }
+
+  override toString(): string {
+    return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel=${this.kernelSize}, stride=${this.stride}, padding=${this.padding})`;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * What Neural Rejuvenation (src/rejuv) needs to know about a model, and nothing more:
+ *
+ * - `nrUnits()`: every conv → BN unit (the only things that own neurons, nr-spec §1.2) in
+ *   topological order, with `fixed` per spec §1.4 (ResNet stem, last conv of each block and
+ *   projections; none for VGG and DenseNet). A unit's name is its conv's state-dict path.
+ * - `channelGraph()`: how channel spaces flow. Nodes in topological order, referring to earlier nodes
+ *   by index. ReLU and pooling are omitted (they keep channels). `add` is a residual merge (all
+ *   inputs have the same width); `concat` joins its inputs' channels in order (DenseNet).
+ * - `describe()`: a JSON description from which `createModel` rebuilds the identical architecture,
+ *   including every unit's output width (checkpoints store it). Passing `widths` to `createModel`
+ *   builds the same family with explicit per-unit widths (surgery).
+ * - `features(x)`: the pooled feature vector [N, C] before the classifier; `classifier` is the
+ *   final Linear, so NR can apply it to the survived and rejuvenated halves separately.
+ * Each Conv2d records `lastOutputSize` on forward (FLOPs-mode utilization) and accepts a
+ * `weightMask` (Scheme A).
+ */
+import { fail, fmtShape } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { BatchNorm2d } from './batchnorm.js';
+import type { Conv2d } from './conv.js';
+import type { Linear } from './linear.js';
+import { Module } from './module.js';
+
+export interface NRUnit {
+  name: string;
+  conv: Conv2d;
+  bn: BatchNorm2d;
+  fixed: boolean;
+}
+
+export type ChannelNode =
+  | { kind: 'input'; channels: number }
+  | { kind: 'unit'; name: string; input: number }
+  | { kind: 'add'; inputs: number[] }
+  | { kind: 'concat'; inputs: number[] }
+  | { kind: 'classifier'; input: number };
+
+export interface ModelOptions {
+  /** Scales every default width (rounded, at least 1). Default 1. */
+  widthMultiplier?: number;
+  /** Image channels (3 for CIFAR/ImageNet, 1 for MNIST). */
+  inChannels?: number;
+  /** Nominal square input size (32 for CIFAR, 224 for ImageNet, 28 for MNIST). */
+  inputSize?: number;
+  numClasses?: number;
+  /** Explicit output width per unit name (overrides the defaults; surgery uses it). */
+  widths?: Record<string, number>;
+}
+
+export interface ModelDescription {
+  arch: string;
+  options: Required<Omit<ModelOptions, 'widths'>>;
+  /** Output width of every conv-BN unit, by unit name, in topological order. */
+  widths: Record<string, number>;
+}
+
+/** Hands out unit widths: defaults scaled by the multiplier, or explicit ones; rejects unknown names. */
+export class WidthPlan {
+  private readonly used = new Set<string>();
+  constructor(
+    readonly arch: string,
+    readonly multiplier: number,
+    private readonly explicit: Record<string, number> = {},
+  ) {
+    if (!(multiplier > 0) || !Number.isFinite(multiplier)) fail(arch, `widthMultiplier must be a positive number, got ${multiplier}`);
+    for (const [k, v] of Object.entries(explicit)) {
+      if (!Number.isInteger(v) || v < 1) fail(arch, `width of unit '${k}' must be a positive integer, got ${v}`);
+    }
+  }
+  /** Width of unit `name` whose full-size default is `base`. */
+  width(name: string, base: number): number {
+    this.used.add(name);
+    return this.explicit[name] ?? Math.max(1, Math.round(base * this.multiplier));
+  }
+  /** Fails if `widths` named a unit this architecture does not have. */
+  checkAllUsed(): void {
+    const unknown = Object.keys(this.explicit).filter((k) => !this.used.has(k));
+    if (unknown.length) fail(this.arch, `widths name units this architecture does not have: ${unknown.join(', ')}`);
+  }
+}
+
+/** Builds the channel graph and the unit list together, in topological order. */
+export class GraphBuilder {
+  readonly nodes: ChannelNode[] = [];
+  readonly units: NRUnit[] = [];
+  private readonly widthOf: number[] = [];
+
+  input(channels: number): number {
+    return this.push({ kind: 'input', channels }, channels);
+  }
+  unit(name: string, conv: Conv2d, bn: BatchNorm2d, fixed: boolean, input: number): number {
+    if (conv.inChannels !== this.widthOf[input]) {
+      fail(name, `conv reads ${conv.inChannels} channels but its input node has ${this.widthOf[input]}`);
+    }
+    this.units.push({ name, conv, bn, fixed });
+    return this.push({ kind: 'unit', name, input }, conv.outChannels);
+  }
+  add(inputs: number[], where: string): number {
+    const w = inputs.map((i) => this.widthOf[i]);
+    if (w.some((x) => x !== w[0])) {
+      const names = inputs.map((i) => this.label(i));
+      fail(where, `units feeding one addition must have equal widths: ${names.map((n, k) => `${n}=${w[k]}`).join(', ')}`);
+    }
+    return this.push({ kind: 'add', inputs }, w[0]);
+  }
+  concat(inputs: number[]): number {
+    return this.push({ kind: 'concat', inputs }, inputs.reduce((s, i) => s + this.widthOf[i], 0));
+  }
+  classifier(input: number): number {
+    return this.push({ kind: 'classifier', input }, this.widthOf[input]);
+  }
+  channels(node: number): number {
+    return this.widthOf[node];
+  }
+  private label(i: number): string {
+    const n = this.nodes[i];
+    return n.kind === 'unit' ? n.name : `${n.kind}#${i}`;
+  }
+  private push(n: ChannelNode, width: number): number {
+    this.nodes.push(n);
+    this.widthOf.push(width);
+    return this.nodes.length - 1;
+  }
+}
+
+/** Base of every zoo model: forward = classifier(features(x)), plus the NR hooks above. */
+export abstract class ZooModel extends Module {
+  readonly arch: string;
+  readonly options: Required<Omit<ModelOptions, 'widths'>>;
+  protected graph!: GraphBuilder;
+
+  constructor(arch: string, options: Required<Omit<ModelOptions, 'widths'>>) {
+    super();
+    this.arch = arch;
+    this.options = options;
+  }
+
+  abstract get classifier(): Linear;
+  /** The pooled feature vector [N, C] that the classifier reads. */
+  abstract features(x: Tensor): Tensor;
+
+  forward(x: Tensor): Tensor {
+    return this.classifier.forward(this.features(x));
+  }
+
+  protected checkInput(x: Tensor): void {
+    if (x.rank !== 4 || x.shape[1] !== this.options.inChannels) {
+      fail(this.arch, `expected input [N, ${this.options.inChannels}, H, W], got ${fmtShape(x.shape)}`);
+    }
+  }
+
+  nrUnits(): NRUnit[] {
+    return [...this.graph.units];
+  }
+  channelGraph(): ChannelNode[] {
+    return this.graph.nodes.map((n) => structuredClone(n));
+  }
+  describe(): ModelDescription {
+    const widths: Record<string, number> = {};
+    for (const u of this.graph.units) widths[u.name] = u.conv.outChannels;
+    return { arch: this.arch, options: { ...this.options }, widths };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The model zoo and its factory. `createModel(name, options)` builds a model; `createModel(desc.arch,
+ * { ...desc.options, widths: desc.widths })` (or `modelFromDescription(desc)`) rebuilds exactly the
+ * architecture a `describe()` recorded — what checkpoints store.
+ *
+ * | name | family | full-size parameters |
+ * | --- | --- | --- |
+ * | vgg19 | CIFAR VGG-19, NR variant (2 pools) | 20.04 M |
+ * | resnet164 | CIFAR ResNet-164, bottleneck | 1.70 M |
+ * | densenet_bc100 | CIFAR DenseNet-BC-100, k = 40 | 8.27 M |
+ * | vgg16_nr | ImageNet VGG-16, NR variant | 37.7 M |
+ * | resnet18/34/50/101 | ImageNet ResNets | 11.7 / 21.8 / 25.6 / 44.5 M |
+ * | densenet121 | ImageNet DenseNet-121, post-activation | 7.9 M |
+ * | vgg_mini, resnet20 | small models for this CPU (spec §8.1; CIFAR ResNet-20) | 73 k / 0.27 M |
+ */
+import { fail } from '../../tensor/errors.js';
+import type { ModelDescription, ModelOptions, ZooModel } from '../graph.js';
+import { DenseNet, DENSENET_SPECS } from './densenet.js';
+import { ResNet, RESNET_SPECS } from './resnet.js';
+import { VGG, VGG_CFGS } from './vgg.js';
+
+export { VGG, ResNet, DenseNet };
+
+export const MODEL_NAMES: readonly string[] = [...Object.keys(VGG_CFGS), ...Object.keys(RESNET_SPECS), ...Object.keys(DENSENET_SPECS)];
+
+export function createModel(name: string, options: ModelOptions = {}): ZooModel {
+  if (name in VGG_CFGS) return new VGG(name, options);
+  if (name in RESNET_SPECS) return new ResNet(name, options);
+  if (name in DENSENET_SPECS) return new DenseNet(name, options);
+  fail('createModel', `unknown model '${name}' (known: ${MODEL_NAMES.join(', ')})`);
+}
+
+/** Rebuild the architecture recorded by `model.describe()` (weights are freshly initialized). */
+export function modelFromDescription(desc: ModelDescription): ZooModel {
+  if (!desc || typeof desc.arch !== 'string' || typeof desc.options !== 'object' || typeof desc.widths !== 'object') {
+    fail('modelFromDescription', `expected { arch, options, widths }, got ${JSON.stringify(desc)?.slice(0, 200)}`);
+  }
+  const m = createModel(desc.arch, { ...desc.options, widths: desc.widths });
+  const got = m.describe().widths;
+  const want = Object.keys(desc.widths);
+  const missing = Object.keys(got).filter((k) => !(k in desc.widths));
+  if (missing.length || want.length !== Object.keys(got).length) {
+    m.dispose();
+    fail('modelFromDescription', `description of '${desc.arch}' lacks widths for units: ${missing.join(', ')}`);
+  }
+  return m;
+}

@@ -1,0 +1,45 @@
+/**
+ * `Sequential`: children applied in order, named '0', '1', … by default (as PyTorch), or with
+ * explicit names (as `nn.Sequential(OrderedDict(...))`, which torchvision's DenseNet uses).
+ */
+import { fail } from '../tensor/errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+
+export class Sequential extends Module {
+  private readonly list: Module[] = [];
+
+  constructor(...modules: Module[]) {
+    super();
+    for (const m of modules) this.append(m);
+  }
+
+  /** Add under the next index as its name. */
+  append(m: Module): this {
+    return this.add(String(this.list.length), m);
+  }
+
+  /** Add under an explicit name. */
+  add(name: string, m: Module): this {
+    if (this.namedChildren().some(([n]) => n === name)) fail('Sequential', `a child named '${name}' already exists`);
+    this.registerModule(name, m);
+    this.list.push(m);
+    return this;
+  }
+
+  get length(): number {
+    return this.list.length;
+  }
+  at(i: number): Module {
+    return this.list[i];
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.list[Symbol.iterator]();
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.list) y = m.forward(y);
+    return y;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The model zoo: parameter counts of every full-size model against nr-spec §5.3/§6 and PyTorch's
+ * sum(p.numel()) of the equivalent modules (conv weights + BN γ, β + classifier W, b; buffers are not
+ * parameters); NR hooks (units, fixed flags, channel graph, explicit widths); forward shapes of
+ * small versions on both backends.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as rj from '../src/index.js';
+import { createModel, MODEL_NAMES, type ChannelNode, type ZooModel } from '../src/nn/index.js';
+import { engine } from '../src/tensor/engine.js';
+import { backendFor, destroyGpu, withBackend } from './helpers/backends.js';
+
+const golden = JSON.parse(readFileSync(new URL('./goldens/nn.json', import.meta.url), 'utf8')) as { paramCounts: Record<string, number> };
+
+/** The spec's figures (millions, as published: nr-spec §5.3 and §6.2/6.3 "baseline params"). */
+const SPEC_MILLIONS: Record<string, number> = {
+  vgg19: 20.04, resnet164: 1.7, densenet_bc100: 8.27, vgg16_nr: 37.7,
+  resnet18: 11.69, resnet34: 21.8, resnet50: 25.56, resnet101: 44.55, densenet121: 7.92,
+};
+
+let prev: typeof engine.backend = null;
+beforeAll(async () => {
+  prev = engine.backend;
+  engine.backend = await backendFor('cpu');
+});
+afterAll(() => {
+  engine.backend = prev;
+  destroyGpu();
+});
+
+describe('parameter counts (full size)', () => {
+  for (const name of MODEL_NAMES) {
+    it(name, async () => {
+      // Built on WebGPU, where drawing 180 M random weights is a kernel, not a JavaScript loop.
+      const m = await withBackend('webgpu', () => createModel(name));
+      const n = m.numParameters();
+      await withBackend('webgpu', () => m.dispose());
+      expect(n).toBe(golden.paramCounts[name]);
+      const spec = SPEC_MILLIONS[name];
+      if (spec !== undefined) {
+        // Published to 2 decimals in millions (37.7 M to one): within rounding of the figure.
+        const digits = spec === 37.7 || spec === 1.7 ? 1 : 2;
+        expect(Number((n / 1e6).toFixed(digits))).toBe(spec);
+      }
+    });
+  }
+  it('vgg_mini is the 72,954-parameter miniature of spec §8.2', () => {
+    const m = createModel('vgg_mini');
+    expect(m.numParameters()).toBe(72954);
+    m.dispose();
+  });
+});
+
+function checkGraph(m: ZooModel): ChannelNode[] {
+  const g = m.channelGraph();
+  const units = m.nrUnits();
+  // Topological: every reference points backwards; unit nodes appear in nrUnits order.
+  g.forEach((n, i) => {
+    const refs = n.kind === 'unit' || n.kind === 'classifier' ? [n.input] : n.kind === 'input' ? [] : n.inputs;
+    for (const r of refs) expect(r).toBeLessThan(i);
+  });
+  expect(g.filter((n) => n.kind === 'unit').map((n) => (n as { name: string }).name)).toEqual(units.map((u) => u.name));
+  expect(g[0]).toEqual({ kind: 'input', channels: m.options.inChannels });
+  expect(g[g.length - 1].kind).toBe('classifier');
+  // Each unit's conv and BN widths agree, and the name is the conv's state-dict path.
+  const sd = m.stateDict();
+  for (const u of units) {
+    expect(u.bn.numFeatures).toBe(u.conv.outChannels);
+    expect(sd[`${u.name}.weight`]).toBe(u.conv.weight);
+  }
+  return g;
+}
+
+describe('NR hooks', () => {
+  it('VGG: a chain, no fixed units', () => {
+    const m = createModel('vgg19', { widthMultiplier: 1 / 8, inChannels: 1, inputSize: 28 });
+    const g = checkGraph(m);
+    expect(m.nrUnits()).toHaveLength(16);
+    expect(m.nrUnits().some((u) => u.fixed)).toBe(false);
+    expect(g.filter((n) => n.kind === 'add' || n.kind === 'concat')).toHaveLength(0);
+    expect(m.describe().widths['features.0']).toBe(8);
+    m.dispose();
+  });
+
+  it('ResNet: fixed stem, last conv of each block and projections; one addition per block', () => {
+    const m = createModel('resnet164', { widthMultiplier: 1 / 4 });
+    const g = checkGraph(m);
+    const units = m.nrUnits();
+    expect(units).toHaveLength(1 + 54 * 3 + 3);
+    const fixed = units.filter((u) => u.fixed).map((u) => u.name);
+    expect(fixed).toHaveLength(1 + 54 + 3);
+    expect(fixed.every((n) => n === 'conv1' || n.endsWith('.conv3') || n.endsWith('.downsample.0'))).toBe(true);
+    expect(g.filter((n) => n.kind === 'add')).toHaveLength(54);
+    const r18 = createModel('resnet18', { widthMultiplier: 1 / 8 });
+    checkGraph(r18);
+    expect(r18.nrUnits().filter((u) => u.fixed).map((u) => u.name)).toEqual([
+      'conv1', 'layer1.0.conv2', 'layer1.1.conv2', 'layer2.0.conv2', 'layer2.0.downsample.0', 'layer2.1.conv2',
+      'layer3.0.conv2', 'layer3.0.downsample.0', 'layer3.1.conv2', 'layer4.0.conv2', 'layer4.0.downsample.0', 'layer4.1.conv2',
+    ]);
+    m.dispose();
+    r18.dispose();
+  });
+
+  it('DenseNet: concatenations whose widths follow from the parts', () => {
+    const m = createModel('densenet_bc100', { widthMultiplier: 1 / 8 });
+    const g = checkGraph(m);
+    expect(m.nrUnits()).toHaveLength(1 + 48 * 2 + 2);
+    expect(m.nrUnits().some((u) => u.fixed)).toBe(false);
+    expect(g.filter((n) => n.kind === 'concat')).toHaveLength(48);
+    m.dispose();
+  });
+
+  it('explicit widths rebuild the family with those widths', () => {
+    const base = createModel('resnet20', { widthMultiplier: 0.5 });
+    const widths = base.describe().widths;
+    widths['layer1.0.conv1'] = 3;
+    widths['layer2.1.conv1'] = 11;
+    for (const k of ['conv1', 'layer1.0.conv2', 'layer1.1.conv2', 'layer1.2.conv2']) widths[k] = 10;
+    const m = createModel('resnet20', { widthMultiplier: 0.5, widths });
+    expect(m.describe().widths).toEqual(widths);
+    expect(m.stateDict()['layer1.0.conv2.weight'].shape).toEqual([10, 3, 3, 3]);
+    expect(m.stateDict()['layer2.0.conv1.weight'].shape).toEqual([16, 10, 3, 3]);
+    expect(m.stateDict()['layer2.0.downsample.0.weight'].shape).toEqual([16, 10, 1, 1]);
+    const d = createModel('densenet_bc100', { widthMultiplier: 1 / 8, widths: { 'features.denseblock1.denselayer1.conv2': 9 } });
+    expect(d.stateDict()['features.denseblock1.denselayer2.conv1.weight'].shape).toEqual([20, 10 + 9, 1, 1]);
+    for (const x of [base, m, d]) x.dispose();
+  });
+
+  it('initializes as spec §5.1 (γ 0.5 for VGG, 1 otherwise; He fan-out; classifier N(0, 0.01²), bias 0)', async () => {
+    rj.manualSeed(3);
+    const v = createModel('vgg_mini');
+    const r = createModel('resnet20', { widthMultiplier: 0.25 });
+    expect(new Set(await v.nrUnits()[2].bn.weight!.toArray())).toEqual(new Set([0.5]));
+    expect(new Set(await r.nrUnits()[2].bn.weight!.toArray())).toEqual(new Set([1]));
+    const w = Array.from(await v.nrUnits()[5].conv.weight.toArray()); // 64 × 64 × 3 × 3
+    const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
+    expect(std).toBeCloseTo(Math.sqrt(2 / (9 * 64)), 2);
+    const c = Array.from(await v.classifier.weight.toArray());
+    expect(Math.sqrt(c.reduce((s, x) => s + x * x, 0) / c.length)).toBeCloseTo(0.01, 3);
+    expect(new Set(await v.classifier.bias!.toArray())).toEqual(new Set([0]));
+    v.dispose();
+    r.dispose();
+  });
+});
