@@ -1,0 +1,86 @@
+/**
+ * Dispatch mechanics of the WebGPU backend: 1-D dispatches past 65535 workgroups fold into 2-D and
+ * still cover every element exactly once; pipelines are cached by keys without sizes.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { philoxBits, bitsToUniform } from '../src/tensor/random.js';
+import { destroyGpu, getGpu, rj, withBackend } from './helpers/backends.js';
+
+afterAll(() => destroyGpu());
+
+describe('dispatch folding (> 65535 workgroups)', () => {
+  it('random fill and a unary op over 17M elements are exact everywhere', async () => {
+    const n = 17_000_003; // 66 407 workgroups of 256: more than one dimension allows
+    expect(Math.ceil(n / 256)).toBeGreaterThan(65535);
+    await withBackend('webgpu', async () => {
+      const x = rj.rand([n], { seed: 123 });
+      const y = rj.neg(x);
+      const [xs, ys] = await rj.readAll([x, y]);
+      const bits = philoxBits(123, 0, n);
+      let bad = -1;
+      for (let i = 0; i < n; i++) {
+        const want = bitsToUniform(bits[i]);
+        if (xs[i] !== want || ys[i] !== -want) { bad = i; break; }
+      }
+      expect(bad, `first wrong element (of ${n})`).toBe(-1);
+      x.dispose();
+      y.dispose();
+    });
+  }, 120_000);
+  it('a broadcasting int32 binary op over 16.8M outputs (offset_of on the folded index)', async () => {
+    const rows = 65_600, cols = 257; // 16 859 200 outputs
+    await withBackend('webgpu', async () => {
+      const col = rj.reshape(rj.arange(rows), [rows, 1]);
+      const row = rj.arange(cols);
+      const z = rj.add(rj.mul(col, cols), row); // int32: z[i, j] = i·cols + j exactly
+      const v = await z.toArray();
+      let bad = -1;
+      for (let i = 0; i < rows * cols; i++) if (v[i] !== i) { bad = i; break; }
+      expect(bad).toBe(-1);
+      [col, row, z].forEach((t) => t.dispose());
+    });
+  }, 120_000);
+});
+
+describe('pipeline cache', () => {
+  it('running the same ops at other sizes and shapes compiles no new pipeline', async () => {
+    const gpu = await getGpu();
+    const work = (n: number) => rj.tidy(() => {
+      const x = rj.rand([n, 3], { seed: n });
+      const y = rj.add(rj.exp(x), rj.rand([3], { seed: 1 }));
+      const s = rj.sum(rj.transpose(y), 1);
+      const g = rj.gather(y, rj.tensor([0, n - 1, 0], [3], { dtype: 'int32' }), 0);
+      const p = rj.pad(rj.slice(y, [0, 1]), [[1, 0], [0, 2]]);
+      const c = rj.concat([g, rj.cast(rj.cast(g, 'int32'), 'float32')], 0);
+      return [s, p, c, rj.argmax(y, 0), rj.softmax(y)];
+    });
+    await withBackend('webgpu', async () => {
+      const keep = work(5);
+      await rj.readAll(keep);
+      keep.forEach((t) => t.dispose());
+      const compiled = gpu.pipelineCount;
+      for (const n of [7, 64, 1001]) {
+        const out = work(n);
+        await rj.readAll(out);
+        out.forEach((t) => t.dispose());
+      }
+      expect(gpu.pipelineCount).toBe(compiled);
+    });
+  });
+  it('the multi-pass reduction adds its two pipelines once', async () => {
+    const gpu = await getGpu();
+    await withBackend('webgpu', async () => {
+      const run = async (n: number) => {
+        const s = rj.tidy(() => rj.sum(rj.rand([n], { seed: n })));
+        await s.item();
+        s.dispose();
+      };
+      await run(5000);
+      await run(300_000); // three passes: 300 000 → 1172 → 5 → 1
+      const compiled = gpu.pipelineCount;
+      await run(70_000);
+      await run(2_000_000);
+      expect(gpu.pipelineCount).toBe(compiled);
+    });
+  });
+});
