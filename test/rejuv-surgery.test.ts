@@ -9,7 +9,7 @@ import { createModel, modelFromDescription } from '../src/nn/models/index.js';
 import type { ZooModel } from '../src/nn/graph.js';
 import { sgdUpdate } from '../src/ops/optim.js';
 import { twoHeads } from '../src/rejuv/heads.js';
-import { NeuralRejuvenation } from '../src/rejuv/nr.js';
+import { NeuralRejuvenation, type NROptions } from '../src/rejuv/nr.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';
 
@@ -33,12 +33,12 @@ function killPattern(model: ZooModel, frac: (l: number) => number): void {
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
 
-async function preservation(model: ZooModel, x: Tensor) {
+async function preservation(model: ZooModel, x: Tensor, opts: NROptions = {}) {
   model.train();
   // Logits of order 1 (the N(0, 0.01²) classifier would make a 1e-5 tolerance too lenient).
   model.classifier.registerParameter('weight', rj.mul(model.classifier.weight, 100));
   const before = await rj.tidy(() => rj.noGrad(() => model.forward(x))).toArray();
-  const nr = new NeuralRejuvenation(model, { target: 0.99 });
+  const nr = new NeuralRejuvenation(model, { target: 0.99, ...opts });
   const alive = await nr.aliveCounts();
   const plan = await nr.plannedWidths();
   const res = await nr.rejuvenate();
@@ -68,6 +68,49 @@ describeEachBackend('nr surgery', () => {
     });
     expect(res.effectiveParams).toBe(eff);
     nr.model.dispose();
+    nr.dispose();
+  });
+});
+
+describeEachBackend('nr rescaling and Scheme B', () => {
+  it('neural rescaling (clean rule) keeps the S-head logits and lifts survived |γ| to ≥ 0.5', async () => {
+    const model = createModel('vgg_mini', { widthMultiplier: 0.5, inputSize: 8, numClasses: 5 });
+    killPattern(model, () => 0.5);
+    const x = rj.randn([6, 3, 8, 8], { seed: 12 });
+    const { before, after, nr } = await preservation(model, x, { rescale: true });
+    expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
+    for (const [l, u] of nr.model.nrUnits().entries()) {
+      const g = await u.bn.weight!.toArray();
+      for (let c = 0; c < nr.split!.aOut[l]; c++) expect(Math.abs(g[c])).toBeGreaterThanOrEqual(0.5 - 1e-6);
+    }
+    nr.model.dispose();
+    nr.dispose();
+  });
+
+  it('Scheme B (cross-attention): S-head logits preserved at surgery, cross weights then learn', async () => {
+    const model = createModel('vgg_mini', { widthMultiplier: 0.5, inputSize: 8, numClasses: 5 });
+    killPattern(model, () => 0.5);
+    const x = rj.randn([6, 3, 8, 8], { seed: 13 });
+    const { before, after, nr } = await preservation(model, x, { scheme: 'b' });
+    expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
+    const m = nr.model;
+    const y = rj.tensor(Int32Array.from([0, 1, 2, 3, 4, 0]), [6], { dtype: 'int32' });
+    rj.tidy(() => {
+      nr.forwardLoss(x, y).loss.backward();
+      for (const p of m.parameters()) {
+        sgdUpdate(p, p.grad!, null, { lr: 0.1 });
+        p.grad = null;
+      }
+    });
+    // The second conv's cross block (R inputs → S outputs) received gradient through the gate.
+    const u1 = m.nrUnits()[1];
+    const [w] = await rj.readAll([u1.conv.weight]);
+    const [C, Cin, kh, kw] = u1.conv.weight.shape, A = nr.split!.aOut[1], a = nr.split!.aIn[1];
+    let cross = 0;
+    for (let i = 0; i < A; i++) for (let j = a; j < Cin; j++) for (let t = 0; t < kh * kw; t++) cross += Math.abs(w[(i * Cin + j) * kh * kw + t]);
+    expect(C).toBeGreaterThan(A);
+    expect(cross).toBeGreaterThan(0);
+    m.dispose();
     nr.dispose();
   });
 });

@@ -16,7 +16,8 @@ import { channelGraphOf, type ModelGraph } from './fromModel.js';
 import { correctCount, crossEntropyLoss, twoHeadLoss } from './heads.js';
 import { LambdaController, type LambdaState } from './lambda.js';
 import { planWidths, resource, type ResourceMode, type WidthPlan } from './plan.js';
-import { installMasks, rejuvenateModel, type Split, type SurgeryResult } from './surgery.js';
+import { neuralRescale, installScheme, type Scheme } from './schemes.js';
+import { rejuvenateModel, type Split, type SurgeryResult } from './surgery.js';
 
 export interface NROptions {
   /** Rejuvenate when utilization ≤ target (spec: 0.25 CIFAR, 0.5 ImageNet); ≥ 0.999 disables NR. */
@@ -25,8 +26,12 @@ export interface NROptions {
   lambda?: number;
   /** Adaptive λ (spec §2.3): start at lambda0, +step whenever utilization fell by < delta. */
   adaptive?: boolean | { lambda0?: number; step?: number; delta?: number };
-  /** Training scheme after surgery: 'a' (cross connections removed, two heads). */
-  scheme?: 'a';
+  /** Training scheme after surgery: 'a' (cross connections removed) or 'b' (cross-attention); two heads either way. */
+  scheme?: Scheme;
+  /** Neural rescaling (spec §4.4) right after surgery, with target T_γ (true = 0.5). */
+  rescale?: boolean | number;
+  /** Rejuvenation rounds (the paper: 1). After a round that is not the last, monitoring resumes with the initial λ. */
+  rounds?: number;
   resource?: ResourceMode;
   /** Floor the expansion rate to an integer (the CIFAR DenseNet, spec §3.1). */
   integerRate?: boolean;
@@ -50,6 +55,7 @@ export interface NRState {
   steps: number;
   epochs: number;
   rejuvenatedAtEpoch: number | null;
+  roundsDone: number;
   split: Split | null;
   plan: { rate: number; alive: number[]; widths: number[] } | null;
   effectiveParams: number | null;
@@ -60,8 +66,11 @@ export class NeuralRejuvenation {
   model: ZooModel;
   readonly target: number;
   readonly mode: ResourceMode;
-  readonly lambda: LambdaController;
+  lambda: LambdaController;
   readonly opts: NROptions;
+  readonly rounds: number;
+  roundsDone = 0;
+  private readonly makeLambda: () => LambdaController;
   phase: 'monitor' | 'rejuvenated' = 'monitor';
   history: UtilPoint[] = [];
   steps = 0;
@@ -82,11 +91,14 @@ export class NeuralRejuvenation {
     this.target = opts.target ?? 0.25;
     if (!(this.target > 0 && this.target <= 1)) fail('NeuralRejuvenation', `target must be in (0, 1], got ${this.target}`);
     this.mode = opts.resource ?? 'params';
-    if (opts.scheme !== undefined && opts.scheme !== 'a') fail('NeuralRejuvenation', `scheme '${opts.scheme}' is not available (only 'a')`);
+    if (opts.scheme !== undefined && opts.scheme !== 'a' && opts.scheme !== 'b') fail('NeuralRejuvenation', `scheme must be 'a' or 'b', got '${opts.scheme}'`);
+    this.rounds = opts.rounds ?? 1;
+    if (!Number.isInteger(this.rounds) || this.rounds < 1) fail('NeuralRejuvenation', `rounds must be a positive integer, got ${opts.rounds}`);
     const ad = opts.adaptive;
-    this.lambda = ad
+    this.makeLambda = () => ad
       ? new LambdaController({ mode: 'adaptive', ...(typeof ad === 'object' ? ad : {}) })
       : new LambdaController({ mode: 'constant', lambda: opts.lambda ?? 1.5e-4 });
+    this.lambda = this.makeLambda();
     if (this.target >= 0.999) {
       this.phase = 'rejuvenated'; // NR disabled: plain training (spec §2.4)
       this.lambda.stop();
@@ -159,8 +171,10 @@ export class NeuralRejuvenation {
     if (this.mode === 'flops') this.flopsReady();
     const dead = await this.deadMasks();
     const res = rejuvenateModel(this.model, this.mg, dead.map((d) => d.map((x) => !x)), {
-      mode: this.mode, integerRate: this.opts.integerRate, seed: this.opts.seed ?? 0, masks: true,
+      mode: this.mode, integerRate: this.opts.integerRate, seed: (this.opts.seed ?? 0) + this.roundsDone, masks: false,
     });
+    installScheme(res.model, res.split, this.opts.scheme ?? 'a');
+    if (this.opts.rescale) await neuralRescale(res.model, res.split, typeof this.opts.rescale === 'number' ? this.opts.rescale : 0.5);
     this.model.dispose();
     this.model = res.model;
     this.mg = channelGraphOf(this.model);
@@ -170,9 +184,14 @@ export class NeuralRejuvenation {
     this.split = res.split;
     this.lastPlan = res.plan;
     this.effectiveParams = res.effectiveParams;
-    this.phase = 'rejuvenated';
+    this.roundsDone++;
     this.rejuvenatedAtEpoch = this.epochs;
-    this.lambda.stop();
+    if (this.roundsDone < this.rounds) {
+      this.lambda = this.makeLambda(); // the next round monitors the mixed network from the initial λ
+    } else {
+      this.phase = 'rejuvenated';
+      this.lambda.stop();
+    }
     return res;
   }
 
@@ -223,7 +242,7 @@ export class NeuralRejuvenation {
   state(): NRState {
     return {
       phase: this.phase, lambda: this.lambda.state(), history: this.history, steps: this.steps, epochs: this.epochs,
-      rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, split: this.split,
+      rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, roundsDone: this.roundsDone, split: this.split,
       plan: this.lastPlan ? { rate: this.lastPlan.rate, alive: this.lastPlan.alive, widths: this.lastPlan.widths } : null,
       effectiveParams: this.effectiveParams, lastAlive: this.lastAlive,
     };
@@ -238,11 +257,12 @@ export class NeuralRejuvenation {
     this.steps = s.steps;
     this.epochs = s.epochs;
     this.rejuvenatedAtEpoch = s.rejuvenatedAtEpoch;
+    this.roundsDone = s.roundsDone ?? (s.split ? 1 : 0);
     this.split = s.split;
     this.effectiveParams = s.effectiveParams;
     this.lastAlive = s.lastAlive;
     this.lastPlan = s.plan ? { ...s.plan, resource: { live: 0, all: 0 } } : null;
-    if (this.split) installMasks(this.model, this.split);
+    if (this.split) installScheme(this.model, this.split, this.opts.scheme ?? 'a');
   }
 
   dispose(): void {

@@ -1,0 +1,87 @@
+/**
+ * Neural Rejuvenation on the command line: the `--nr…` options of `rejuv train`, the plugin they make,
+ * the NR section of `rejuv inspect` and the NR variant of `rejuv demo` (src/cli/extensions.ts).
+ */
+import { registerExtension } from '../cli/extensions.js';
+import type { ParsedOptions } from '../cli/options.js';
+import { dataOf } from '../kernels/cpu/backend.js';
+import type { ZooModel } from '../nn/graph.js';
+import { zeros } from '../ops/creation.js';
+import { backend, noGrad, tidy } from '../tensor/engine.js';
+import { fail } from '../tensor/errors.js';
+import type { TrainConfig } from '../train/config.js';
+import { gammaLayout } from './channels.js';
+import { gammaStats, packLayout } from './device.js';
+import { channelGraphOf } from './fromModel.js';
+import { planWidths, utilization } from './plan.js';
+import { tensor } from '../ops/creation.js';
+import { NeuralRejuvenation, type NROptions } from './nr.js';
+
+/** NR options from the parsed `--nr…` values (as stored in the run config). */
+export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
+  const num = (k: string) => (p[k] === undefined ? undefined : Number(p[k]));
+  return {
+    target: num('nr-target'),
+    lambda: num('nr-lambda'),
+    adaptive: p['nr-adaptive'] ? { lambda0: num('nr-lambda0'), step: num('nr-lambda-step'), delta: num('nr-delta') } : false,
+    scheme: (p['nr-scheme'] as 'a' | 'b' | undefined) ?? 'a',
+    rescale: Boolean(p['nr-rescale']),
+    resource: (p['nr-resource'] as 'params' | 'flops' | undefined) ?? 'params',
+    integerRate: Boolean(p['nr-integer-rate']),
+    checkEverySteps: num('nr-check-every') || undefined,
+    rounds: num('nr-rounds'),
+    seed,
+  };
+}
+
+/** Per-layer alive/total/fixed, utilization in both modes and the widths a rejuvenation would produce now. */
+export function inspectModel(model: ZooModel): Record<string, unknown> {
+  if (backend().name !== 'cpu') fail('rejuv inspect', 'the NR section is computed on the reference backend');
+  // One forward records every conv's output size (FLOPs mode).
+  const o = model.options;
+  model.eval();
+  noGrad(() => tidy(() => model.forward(zeros([1, o.inChannels, o.inputSize, o.inputSize]))));
+  const mg = channelGraphOf(model);
+  const layout = gammaLayout(mg.graph);
+  const counts = tidy(() => {
+    const s = gammaStats(mg.units.map((u) => u.bn.weight!), tensor(packLayout(layout), undefined, { dtype: 'int32' }), layout);
+    return s.counts;
+  });
+  const alive = Array.from(dataOf(counts.storage));
+  counts.dispose();
+  const plan = planWidths(mg.graph, alive);
+  return {
+    layers: mg.graph.units.map((u, l) => ({ name: u.name, alive: alive[l], total: u.out, fixed: u.fixed, plannedWidth: plan.widths[l] })),
+    utilization: { params: utilization(mg.graph, alive, 'params'), flops: utilization(mg.graph, alive, 'flops') },
+    expansionRate: plan.rate,
+  };
+}
+
+const nrEnabled = (cfg: TrainConfig): boolean => Boolean(cfg.plugin?.nr);
+
+registerExtension({
+  name: 'nr',
+  options: [
+    { name: 'nr', type: 'boolean', help: 'Neural Rejuvenation: L1 on BN scales, monitor utilization, rejuvenate once it is ≤ the target' },
+    { name: 'nr-target', type: 'number', default: 0.25, help: 'utilization threshold T (0.25 CIFAR recipe, 0.5 ImageNet); ≥ 0.999 disables NR' },
+    { name: 'nr-lambda', type: 'number', default: 1.5e-4, help: 'constant sparsity strength λ (per step)' },
+    { name: 'nr-adaptive', type: 'boolean', help: 'adaptive λ: start at --nr-lambda0, +--nr-lambda-step whenever utilization fell by < --nr-delta' },
+    { name: 'nr-lambda0', type: 'number', default: 0, help: 'adaptive λ: initial value' },
+    { name: 'nr-lambda-step', type: 'number', default: 5e-5, help: 'adaptive λ: increment Δλ' },
+    { name: 'nr-delta', type: 'number', default: 0.01, help: 'adaptive λ: utilization drop δ below which λ grows' },
+    { name: 'nr-scheme', type: 'string', default: 'a', choices: ['a', 'b'], help: 'after surgery: a = cross connections removed (two heads), b = cross-attention' },
+    { name: 'nr-rescale', type: 'boolean', help: 'neural rescaling of survived neurons to |γ| ≥ 0.5 right after surgery (spec §4.4)' },
+    { name: 'nr-resource', type: 'string', default: 'params', choices: ['params', 'flops'], help: 'resource whose utilization is monitored and restored' },
+    { name: 'nr-integer-rate', type: 'boolean', help: 'floor the expansion rate to an integer (the CIFAR DenseNet)' },
+    { name: 'nr-check-every', type: 'int', help: 'also check utilization every N steps (λ control; surgery at the epoch end)' },
+    { name: 'nr-rounds', type: 'int', default: 1, help: 'rejuvenation rounds (the paper: 1)' },
+  ],
+  makePlugin(model, cfg) {
+    if (!nrEnabled(cfg)) return null;
+    return new NeuralRejuvenation(model, nrOptionsFrom(cfg.plugin!, cfg.seed)).plugin();
+  },
+  inspect(_ckpt, model) {
+    return inspectModel(model);
+  },
+  demo: { label: 'NR', options: { nr: true, 'nr-adaptive': true, 'nr-lambda0': 2e-3, 'nr-lambda-step': 2e-3, 'nr-target': 0.25 } as ParsedOptions },
+});
