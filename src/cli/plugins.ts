@@ -3,3 +3,4 @@
  * Neural Rejuvenation adds its line here: `import '../rejuv/cli.js';`
  */
 export {};
+import '../rejuv/cli.js';
