@@ -21,3 +21,5 @@ import './cpu/dropout.js';
 import './webgpu/dropout.js';
 import './cpu/loss.js';
 import './webgpu/loss.js';
+import './cpu/matmul.js';
+import './webgpu/matmul.js';

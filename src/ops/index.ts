@@ -14,3 +14,4 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './dropout.js';
 export * from './loss.js';
+export * from './matmul.js';
