@@ -16,5 +16,6 @@ export type { DeviceInfo } from './tensor/backend.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';
 export { createModel } from './nn/models/index.js';
+export * as optim from './nn/optim.js';
 export { NeuralRejuvenation, type NROptions } from './rejuv/nr.js';
 export * as rejuv from './rejuv/index.js';
