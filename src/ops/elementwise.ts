@@ -76,73 +76,87 @@ function pair(a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   return [ta, tb];
 }
 
-export function add(a: TensorLike, b: TensorLike): Tensor {
+/**
+ * Run `fn` on the operands with numbers made into scalar tensors. A scalar nobody can see is freed
+ * right away unless the autograd node of the result holds it (then tidy frees it with the graph);
+ * otherwise every `mul(x, 2)` outside a tidy, and every backward run outside one, would leak it.
+ */
+function withOperands(a: TensorLike, b: TensorLike, fn: (x: Tensor, y: Tensor) => Tensor): Tensor {
   const [x, y] = pair(a, b);
-  return record('add', [x, y], binaryKernel('add', x, y), (g) => [needs(x) ? unbroadcast(g, x.shape) : null, needs(y) ? unbroadcast(g, y.shape) : null]);
+  let out: Tensor | null = null;
+  try {
+    out = fn(x, y);
+    return out;
+  } finally {
+    for (const [t, made] of [[x, a], [y, b]] as const) {
+      if (typeof made === 'number' && t !== out && !out?.node?.inputs.includes(t)) t.dispose();
+    }
+  }
+}
+
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return withOperands(a, b, (x, y) => record('add', [x, y], binaryKernel('add', x, y), (g) => [needs(x) ? unbroadcast(g, x.shape) : null, needs(y) ? unbroadcast(g, y.shape) : null]));
 }
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  return record('sub', [x, y], binaryKernel('sub', x, y), (g) => [needs(x) ? unbroadcast(g, x.shape) : null, needs(y) ? unbroadcast(neg(g), y.shape) : null]);
+  return withOperands(a, b, (x, y) => record('sub', [x, y], binaryKernel('sub', x, y), (g) => [needs(x) ? unbroadcast(g, x.shape) : null, needs(y) ? unbroadcast(neg(g), y.shape) : null]));
 }
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  return record('mul', [x, y], binaryKernel('mul', x, y), (g) => [
+  return withOperands(a, b, (x, y) => record('mul', [x, y], binaryKernel('mul', x, y), (g) => [
     needs(x) ? unbroadcast(mul(g, y), x.shape) : null,
     needs(y) ? unbroadcast(mul(g, x), y.shape) : null,
-  ]);
+  ]));
 }
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  return record('div', [x, y], binaryKernel('div', x, y), (g) => [
+  return withOperands(a, b, (x, y) => record('div', [x, y], binaryKernel('div', x, y), (g) => [
     needs(x) ? unbroadcast(div(g, y), x.shape) : null,
     needs(y) ? unbroadcast(neg(div(mul(g, x), square(y))), y.shape) : null,
-  ]);
+  ]));
 }
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  const out = binaryKernel('pow', x, y);
-  return record('pow', [x, y], out, (g) => [
-    needs(x) ? unbroadcast(mul(g, mul(y, pow(x, sub(y, 1)))), x.shape) : null,
-    // d/dy x^y = x^y · ln x (defined for x > 0, as in PyTorch)
-    needs(y) ? unbroadcast(mul(g, mul(out, log(x))), y.shape) : null,
-  ]);
+  return withOperands(a, b, (x, y) => {
+    const out = binaryKernel('pow', x, y);
+    return record('pow', [x, y], out, (g) => [
+      needs(x) ? unbroadcast(mul(g, mul(y, pow(x, sub(y, 1)))), x.shape) : null,
+      // d/dy x^y = x^y · ln x (defined for x > 0, as in PyTorch)
+      needs(y) ? unbroadcast(mul(g, mul(out, log(x))), y.shape) : null,
+    ]);
+  });
 }
 /** Gradient goes to the larger input (to both halves on ties, as PyTorch does). */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  return record('maximum', [x, y], binaryKernel('maximum', x, y), (g) => {
+  return withOperands(a, b, (x, y) => record('maximum', [x, y], binaryKernel('maximum', x, y), (g) => {
     const gt = binaryKernel('gt', x, y), eq = binaryKernel('eq', x, y);
     const wx = add(gt, mul(eq, 0.5)), wy = sub(1, wx);
     return [needs(x) ? unbroadcast(mul(g, wx), x.shape) : null, needs(y) ? unbroadcast(mul(g, wy), y.shape) : null];
-  });
+  }));
 }
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  const [x, y] = pair(a, b);
-  return record('minimum', [x, y], binaryKernel('minimum', x, y), (g) => {
+  return withOperands(a, b, (x, y) => record('minimum', [x, y], binaryKernel('minimum', x, y), (g) => {
     const lt = binaryKernel('lt', x, y), eq = binaryKernel('eq', x, y);
     const wx = add(lt, mul(eq, 0.5)), wy = sub(1, wx);
     return [needs(x) ? unbroadcast(mul(g, wx), x.shape) : null, needs(y) ? unbroadcast(mul(g, wy), y.shape) : null];
-  });
+  }));
 }
 
 // Comparisons: float32 0/1 results, no gradient.
-export const eq = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('eq', ...pair(a, b));
-export const ne = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('ne', ...pair(a, b));
-export const lt = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('lt', ...pair(a, b));
-export const le = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('le', ...pair(a, b));
-export const gt = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('gt', ...pair(a, b));
-export const ge = (a: TensorLike, b: TensorLike): Tensor => binaryKernel('ge', ...pair(a, b));
+export const eq = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('eq', x, y));
+export const ne = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('ne', x, y));
+export const lt = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('lt', x, y));
+export const le = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('le', x, y));
+export const gt = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('gt', x, y));
+export const ge = (a: TensorLike, b: TensorLike): Tensor => withOperands(a, b, (x, y) => binaryKernel('ge', x, y));
 
 /** where(cond, a, b): cond is float32 (non-zero = true), a and b broadcast with it. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensor('where', cond, 'condition');
   if (cond.dtype !== 'float32') fail('where', `condition must be float32 (0/1), got ${cond.dtype} ${fmtShape(cond.shape)}`);
-  const [x, y] = pair(a, b);
-  checkSameDType('where', x, y);
-  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
-  const out = run('where', 'where', [cond, x, y], { shape });
-  return record('where', [x, y], out, (g) => {
-    const zero = mul(g, 0);
-    return [needs(x) ? unbroadcast(where(cond, g, zero), x.shape) : null, needs(y) ? unbroadcast(where(cond, zero, g), y.shape) : null];
+  return withOperands(a, b, (x, y) => {
+    checkSameDType('where', x, y);
+    const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
+    const out = run('where', 'where', [cond, x, y], { shape });
+    return record('where', [x, y], out, (g) => {
+      const zero = mul(g, 0);
+      return [needs(x) ? unbroadcast(where(cond, g, zero), x.shape) : null, needs(y) ? unbroadcast(where(cond, zero, g), y.shape) : null];
+    });
   });
 }
