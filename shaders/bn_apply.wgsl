@@ -4,32 +4,34 @@
 // exactly before any scaling (x·a + b with b ≈ −mean·a would lose the std's digits).
 // Layout: x, y are [n, c, hw] contiguous; mean is [2·c] (training) or [c] (eval); stat, w, b are [c]. With affine = 0 the host binds
 // `stat` as w and `mean` as b (the bindings must exist) and they are not read.
-// Dispatch: ceil(n·c·hw / 256) workgroups of 256 (folded into 2-D past 65535).
+// {{VT}} is f32 or vec4<f32> ({{V}} = 1 or 4 elements per invocation; 4 when hw % 4 == 0, so the four
+// share a channel and the channel index costs one division per four elements).
+// Dispatch: ceil(n·c·hw / ({{V}}·256)) workgroups of 256 (folded into 2-D past 65535).
 #include <lib/index>
 
-@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(0) var<storage, read> x: array<{{VT}}>;
 @group(0) @binding(1) var<storage, read> mean: array<f32>;
 @group(0) @binding(2) var<storage, read> stat: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read> b: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<{{VT}}>;
 struct U { total: u32, c: u32, hw: u32, from_var: u32, affine: u32, eps: f32 }
 @group(0) @binding(6) var<uniform> u: U;
 
 // x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
 // eval means (from_var = 1) are the running mean alone.
-fn centered(v: f32, ch: u32) -> f32 {
-  if (u.from_var == 1u) { return v - mean[ch]; }
-  return (v - mean[ch]) - mean[u.c + ch];
+fn centered(v: {{VT}}, ch: u32) -> {{VT}} {
+  if (u.from_var == 1u) { return v - {{VT}}(mean[ch]); }
+  return (v - {{VT}}(mean[ch])) - {{VT}}(mean[u.c + ch]);
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = flat_index(wid, nwg, lid, 256u);
   if (i >= u.total) { return; }
-  let ch = (i / u.hw) % u.c;
+  let ch = ((i * {{V}}u) / u.hw) % u.c;
   var invstd = stat[ch];
   if (u.from_var == 1u) { invstd = 1.0 / sqrt(invstd + u.eps); }
   let xhat = centered(x[i], ch) * invstd;
-  if (u.affine == 1u) { y[i] = xhat * w[ch] + b[ch]; } else { y[i] = xhat; }
+  if (u.affine == 1u) { y[i] = xhat * w[ch] + {{VT}}(b[ch]); } else { y[i] = xhat; }
 }

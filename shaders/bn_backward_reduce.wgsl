@@ -28,11 +28,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ch = wid.x;
   var s = 0.0;
   var d = 0.0;
+  // (sample k, position p) of element j = lid, lid + {{WG}}, …, advanced without a division per element.
+  var k = lid / u.hw;
+  var p = lid % u.hw;
   for (var j = lid; j < u.m; j += {{WG}}u) {
-    let i = ((j / u.hw) * u.c + ch) * u.hw + j % u.hw;
+    let i = (k * u.c + ch) * u.hw + p;
     let g = dy[i];
     s += g;
     d += g * centered(x[i], ch);
+    p += {{WG}}u;
+    while (p >= u.hw) { p -= u.hw; k += 1u; }
   }
   part_sum[lid] = s;
   part_dot[lid] = d;

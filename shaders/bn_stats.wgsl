@@ -21,8 +21,17 @@ struct U { n: u32, c: u32, hw: u32, m: u32, eps: f32, momentum: f32, one_minus_m
 
 var<workgroup> part: array<f32, {{WG}}>;
 
-fn at(ch: u32, j: u32) -> f32 {
-  return x[((j / u.hw) * u.c + ch) * u.hw + j % u.hw];
+// Walks the channel's m elements j = start, start + {{WG}}, … as (sample k, position s) without a
+// division per element: s advances by the stride and wraps into k.
+struct Cursor { k: u32, s: u32 }
+fn cursor(j: u32) -> Cursor { return Cursor(j / u.hw, j % u.hw); }
+fn advance(p: Cursor) -> Cursor {
+  var q = Cursor(p.k, p.s + {{WG}}u);
+  while (q.s >= u.hw) { q.s -= u.hw; q.k += 1u; }
+  return q;
+}
+fn at(ch: u32, p: Cursor) -> f32 {
+  return x[(p.k * u.c + ch) * u.hw + p.s];
 }
 
 // Sum of `v` over the workgroup, returned to every invocation.
@@ -41,14 +50,20 @@ fn wg_sum(v: f32, lid: u32) -> f32 {
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ch = wid.x;
-  let shift = at(ch, 0u);
+  let shift = x[ch * u.hw];
   var s = 0.0;
-  for (var j = lid; j < u.m; j += {{WG}}u) { s += at(ch, j) - shift; }
+  var p = cursor(lid);
+  for (var j = lid; j < u.m; j += {{WG}}u) {
+    s += at(ch, p) - shift;
+    p = advance(p);
+  }
   let delta = wg_sum(s, lid) / f32(u.m);
   var q = 0.0;
+  p = cursor(lid);
   for (var j = lid; j < u.m; j += {{WG}}u) {
-    let d = (at(ch, j) - shift) - delta;
+    let d = (at(ch, p) - shift) - delta;
     q += d * d;
+    p = advance(p);
   }
   let variance = wg_sum(q, lid) / f32(u.m);
   if (lid == 0u) {

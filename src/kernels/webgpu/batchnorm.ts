@@ -38,6 +38,11 @@ export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolea
 // emulate slowly, so they get fewer invocations per channel.
 const reduceWG = (b: WebGPUBackend): number => (b.info().isSoftware ? 64 : 256);
 
+// The elementwise kernels take four elements per invocation when a channel's plane is a multiple of 4
+// long (all four then share one channel).
+const vecWidth = (hw: number): 1 | 4 => (hw % 4 === 0 ? 4 : 1);
+const vecDefines = (v: 1 | 4) => ({ V: v, VT: v === 4 ? 'vec4<f32>' : 'f32' });
+
 function channels(b: WebGPUBackend, op: string, c: number): number {
   if (c > b.device.limits.maxComputeWorkgroupsPerDimension) fail(op, `${c} channels exceed the ${b.device.limits.maxComputeWorkgroupsPerDimension} workgroups of one dispatch dimension`);
   return c;
@@ -69,11 +74,12 @@ registerKernel<WebGPUBackend, BnApplyAttrs>('webgpu', 'bnApply', (b, [x, mean, s
   const { c, hw } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
+  const v = vecWidth(hw);
   b.run({
-    key: 'bn_apply', file: 'bn_apply.wgsl', source: applySrc,
+    key: `bn_apply/${v}`, file: 'bn_apply.wgsl', source: applySrc, defines: vecDefines(v),
     inputs: [x.storage, mean.storage, stat.storage, a.affine ? w.storage : stat.storage, a.affine ? bias.storage : mean.storage], outputs: [y.storage],
-    uniforms: new Uniforms().u32(total).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).f32(a.eps),
-    workgroups: groups256(total),
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).f32(a.eps),
+    workgroups: groups256(total / v),
   });
   return y;
 });
@@ -101,11 +107,12 @@ registerKernel<WebGPUBackend, BnBackwardAttrs>('webgpu', 'bnBackwardApply', (b, 
   const { c, hw, m } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
+  const v = vecWidth(hw);
   b.run({
-    key: 'bn_backward_apply', file: 'bn_backward_apply.wgsl', source: bwdApplySrc,
+    key: `bn_backward_apply/${v}`, file: 'bn_backward_apply.wgsl', source: bwdApplySrc, defines: vecDefines(v),
     inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage], outputs: [dx.storage],
-    uniforms: new Uniforms().u32(total).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).f32(a.eps),
-    workgroups: groups256(total),
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).f32(a.eps),
+    workgroups: groups256(total / v),
   });
   return dx;
 });
