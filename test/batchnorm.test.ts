@@ -131,3 +131,19 @@ it('gradients match finite differences on the float64 reference (train and eval,
     }
   });
 });
+
+it('leaves no saved tensors behind when no backward pass will run (noGrad, eval)', async () => {
+  await withBackend('webgpu', async () => {
+    const x = rj.randn([4, 3, 5, 5], { seed: 1 });
+    const rm = rj.zeros([3]), rv = rj.ones([3]);
+    const before = rj.memory().liveTensors;
+    const outs = [
+      rj.noGrad(() => rj.batchNorm(x, rm, rv, null, null, { training: true })),
+      rj.batchNorm(x, rm, rv, null, null, { training: true }),
+      rj.maxPool2d(x, { kernelSize: 2 }),
+      rj.crossEntropy(rj.reshape(x, [20, 15]), rj.zeros([20], { dtype: 'int32' })),
+    ];
+    // Each op leaves exactly its output; the loss line also made a labels tensor and a reshape view.
+    expect(rj.memory().liveTensors - before).toBe(outs.length + 1 + 1);
+  });
+});

@@ -67,7 +67,7 @@ export function batchNorm(
   const y = wrap(op, runKernel('bnApply', affine ? [x, mean, stat, weight, bias!] : [x, mean, stat], { eps, fromVar, affine }));
 
   const inputs = affine ? [x, weight, bias!] : [x];
-  return record(op, inputs, y, (dy) => {
+  const out = record(op, inputs, y, (dy) => {
     const wantW = affine && (weight.requiresGrad || bias!.requiresGrad);
     const needSums = training || wantW;
     const sums = needSums ? runKernelMulti('bnBackwardReduce', [x, dy, mean, stat], { eps, fromVar }).map((d) => wrap(op, d)) : [];
@@ -84,4 +84,10 @@ export function batchNorm(
     // sums = [Σdy, Σdy·x̂] = [∂L/∂bias, ∂L/∂weight]
     return [dx, wantW ? sums[1] : null, wantW ? sums[0] : null];
   });
+  // Without a backward pass to come (no grad needed, or noGrad), the batch statistics die here.
+  if (!out.node && training) {
+    mean.dispose();
+    stat.dispose();
+  }
+  return out;
 }

@@ -35,7 +35,9 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
   const labelSmoothing = opts.labelSmoothing ?? 0;
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) fail(op, `labelSmoothing must lie in [0, 1], got ${labelSmoothing}`);
   const [loss, lse] = runKernelMulti(op, [logits, labels], { labelSmoothing }).map((d) => wrap(op, d));
-  return record(op, [logits], loss, (g) => [wrap(op, runKernel('crossEntropyBackward', [logits, labels, lse, g], { labelSmoothing }))]);
+  record(op, [logits], loss, (g) => [wrap(op, runKernel('crossEntropyBackward', [logits, labels, lse, g], { labelSmoothing }))]);
+  if (!loss.node) lse.dispose(); // no backward to come
+  return loss;
 }
 
 /** Fraction of rows whose first argmax equals the label, as a float32 device scalar (no readback). */

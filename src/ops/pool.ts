@@ -50,7 +50,9 @@ function windowed(op: string, mode: PoolMode, x: Tensor, opts: AvgPool2dOptions)
 
 function pool(op: string, x: Tensor, a: Pool2dAttrs): Tensor {
   const [y, idx] = runKernelMulti('pool2d', [x], a).map((d) => wrap(op, d));
-  return record(op, [x], y, (dy) => [wrap(op, runKernel('pool2dBackward', idx ? [dy, idx] : [dy], { ...a, inShape: x.shape }))]);
+  record(op, [x], y, (dy) => [wrap(op, runKernel('pool2dBackward', idx ? [dy, idx] : [dy], { ...a, inShape: x.shape }))]);
+  if (!y.node) idx?.dispose(); // no backward to come: the argmax indices are not needed
+  return y;
 }
 
 export function maxPool2d(x: Tensor, opts: Pool2dOptions): Tensor {
