@@ -19,14 +19,27 @@ import { decodeSafetensors, encodeSafetensors, fromTyped, toTyped, type SafeFile
 export const CHECKPOINT_FORMAT = 'rejuv-checkpoint/1';
 export const OPTIM_PREFIX = '@optim/';
 
+const writesOf = new Map<string, number>();
+
 /** Write bytes to `file` atomically (temp file + fsync + rename + directory fsync). */
 export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const dir = dirname(file);
   const tmp = join(dir, `.${basename(file)}.tmp-${process.pid}`);
   const fd = openSync(tmp, 'w', 0o644);
+  // Test hook (test/resume.test.ts): REJUV_TEST_WRITE_PAUSE=<file name>:<ms>:<skip> pauses half-way
+  // through every write of that file after the first <skip>, so a SIGKILL can land mid-write.
+  const [pauseName, pauseArg, skipArg] = (process.env.REJUV_TEST_WRITE_PAUSE ?? '').split(':');
+  const pauseMs = pauseName === basename(file) && (writesOf.set(file, (writesOf.get(file) ?? 0) + 1).get(file)! > Number(skipArg ?? 0)) ? Number(pauseArg) : 0;
   try {
     let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, Math.min(bytes.length - off, 1 << 24));
+    while (off < bytes.length) {
+      const half = pauseMs > 0 && off < bytes.length >> 1 ? (bytes.length >> 1) - off : bytes.length - off;
+      off += writeSync(fd, bytes, off, Math.min(half, 1 << 24));
+      if (pauseMs > 0 && off === bytes.length >> 1) {
+        fsyncSync(fd);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+      }
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -150,6 +150,9 @@ export class Trainer {
       const train = await this.trainEpoch(epoch, runStart, () => imagesDone, (n) => (imagesDone += n));
       const seconds = (Date.now() - t0) / 1000;
       const test = await this.evaluate();
+      if (!Number.isFinite(test.loss)) {
+        throw new RejuvError('train', `non-finite test loss (${test.loss}) after epoch ${epoch + 1} (every training step was finite); stopping: ${this.lastGood()}`);
+      }
       const decision = (await this.plugin?.endOfEpoch?.({ epoch: epoch + 1, trainLoss: train.loss, testAcc: test.acc })) ?? undefined;
       if (decision?.extendEpochs) this.state.shift += decision.extendEpochs;
       if (decision?.model) this.model = decision.model;
@@ -167,6 +170,10 @@ export class Trainer {
       ranHere++;
     }
     return { history: this.state.history, checkpoint: this.checkpointPath, model: this.model };
+  }
+
+  private lastGood(): string {
+    return this.state.epochsDone > 0 ? `the last good checkpoint ${this.checkpointPath} (after epoch ${this.state.epochsDone}) is kept` : 'no checkpoint was written yet';
   }
 
   private forwardLoss(x: Tensor, y: Tensor, training: boolean): StepOutputs {
@@ -198,8 +205,7 @@ export class Trainer {
       for (const t of outs) t.dispose();
       const loss = vals[0][0];
       if (!Number.isFinite(loss)) {
-        const last = this.state.epochsDone > 0 ? `the last good checkpoint ${this.checkpointPath} (after epoch ${this.state.epochsDone}) is kept` : 'no checkpoint was written yet';
-        throw new RejuvError('train', `non-finite loss (${loss}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${last}`);
+        throw new RejuvError('train', `non-finite loss (${loss}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${this.lastGood()}`);
       }
       this.plugin?.afterStep?.(vals.slice(2));
       lossSum += loss * b;

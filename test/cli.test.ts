@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { Checkpoint } from '../src/train/checkpoint.js';
+import { lrAt } from '../src/train/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rejuv-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '', err = '';
+  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+// Small and quick: a half-width miniature VGG on 64 synthetic images (WebGPU, faster than the reference backend here).
+const TINY = ['--model', 'vgg_mini', '--width', '0.5', '--dataset', 'synthetic', '--train-limit', '64', '--test-limit', '32', '--batch-size', '32', '--lr', '0.05'];
+
+describe('rejuv command line', () => {
+  it('prints help for the program and for each command', async () => {
+    const top = await cli('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['train', 'eval', 'inspect', 'demo']) expect(top.out).toContain(`  ${c}`);
+    const train = await cli('train', '--help');
+    for (const o of ['--model', '--dataset', '--data-dir', '--epochs', '--batch-size', '--lr', '--momentum', '--weight-decay', '--milestones', '--schedule', '--seed', '--out', '--resume', '--train-limit', '--test-limit', '--width']) {
+      expect(train.out).toContain(o);
+    }
+    expect((await cli('help', 'eval')).out).toContain('--dump-logits');
+    expect((await cli('inspect', '--help')).out).toMatch(/rejuv inspect CKPT/);
+  });
+  it('rejects bad usage with exit code 2 and a message naming the option', async () => {
+    expect(await cli('fly')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown command 'fly'/) });
+    expect(await cli('train', '--model', 'vgg_mini', '--dataset', 'synthetic', '--out', dir, '--epochs', 'three')).toMatchObject({ code: 2, err: expect.stringMatching(/--epochs: expected an integer, got 'three'/) });
+    expect(await cli('train', '--model', 'vgg_mini', '--dataset', 'imagenet', '--out', dir)).toMatchObject({ code: 2, err: expect.stringMatching(/--dataset: expected one of mnist, fashion-mnist, cifar10, cifar100, synthetic/) });
+    expect(await cli('train', '--dataset', 'synthetic', '--out', dir)).toMatchObject({ code: 2, err: expect.stringMatching(/--model is required/) });
+    expect(await cli('train', '--model', 'x', '--dataset', 'synthetic', '--out', dir, '--bogus')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown option --bogus/) });
+    expect(await cli('eval')).toMatchObject({ code: 2, err: expect.stringMatching(/expected CKPT/) });
+    expect(await cli('inspect', join(dir, 'none.safetensors'))).toMatchObject({ code: 1, err: expect.stringMatching(/none\.safetensors: cannot read/) });
+  });
+  it('trains a tiny run: metrics.jsonl keys, report.html, checkpoint, inspect and eval', async () => {
+    const out = join(dir, 'run');
+    const r = await cli('train', ...TINY, '--epochs', '2', '--out', out);
+    expect(r.err).not.toMatch(/rejuv train:/);
+    expect(r.code).toBe(0);
+    const rows = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.epoch)).toEqual([1, 2]);
+    for (const k of ['epoch', 'lr', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'imagesPerSec', 'params', 'seconds']) {
+      for (const row of rows) expect(Number.isFinite(row[k]), `${k} = ${row[k]}`).toBe(true);
+    }
+    expect(rows[0].lr).toBe(0.05);
+    expect(rows[1].lr).toBeCloseTo(0.005, 12); // default milestones at 50 % / 75 % of 2 epochs → [1]
+    expect(rows[0].params).toBeGreaterThan(10000);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('uPlot');
+    expect(html).not.toMatch(/<script src=|<link [^>]*href="http/); // self-contained
+    expect(html).toContain(JSON.stringify(rows[1].testLoss));
+    const ck = Checkpoint.read(join(out, 'checkpoint.safetensors'));
+    expect(ck.meta<{ epochsDone: number }>('run').epochsDone).toBe(2);
+    expect(ck.meta<{ arch: string; widths: Record<string, number> }>('model').widths['features.0']).toBe(8);
+    expect([...ck.content.tensors.keys()].some((k) => k.startsWith('@optim/features.0.weight/'))).toBe(true);
+    const ins = await cli('inspect', join(out, 'checkpoint.safetensors'), '--json');
+    expect(ins.code).toBe(0);
+    expect(JSON.parse(ins.out)).toMatchObject({ arch: 'vgg_mini', epochsDone: 2, widths: { 'features.0': 8, 'features.17': 32 }, parameters: rows[1].params });
+    const ev = await cli('eval', join(out, 'checkpoint.safetensors'), '--json');
+    expect(ev.code).toBe(0);
+    const e = JSON.parse(ev.out);
+    // Evaluating the checkpoint reproduces the run's own last test numbers.
+    expect(e.testAcc).toBe(rows[1].testAcc);
+    expect(e.testLoss).toBeCloseTo(rows[1].testLoss, 5);
+  });
+  it('stops on a non-finite loss naming epoch and step, keeping the last good checkpoint', async () => {
+    const out = join(dir, 'diverge');
+    // 3 steps per epoch: at lr 1e38 the third step's loss overflows (measured: step 2 ≈ 1e37, step 3 NaN).
+    const args = TINY.map((a) => (a === '64' ? '96' : a));
+    expect((await cli('train', ...args, '--epochs', '1', '--out', out)).code).toBe(0);
+    const before = readFileSync(join(out, 'checkpoint.safetensors'));
+    const r = await cli('train', ...args, '--epochs', '2', '--milestones', '', '--lr', '1e38', '--resume', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/non-finite loss \((NaN|Infinity|-Infinity)\) at epoch 2, step \d+; stopping: the last good checkpoint .*checkpoint\.safetensors \(after epoch 1\) is kept/);
+    expect(readFileSync(join(out, 'checkpoint.safetensors')).equals(before)).toBe(true);
+    expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
+  });
+  it('refuses to resume a different run', async () => {
+    const r = await cli('train', ...TINY.map((a) => (a === '64' ? '32' : a)), '--epochs', '2', '--resume', '--out', join(dir, 'run'));
+    expect(r).toMatchObject({ code: 1, err: expect.stringMatching(/was written with --trainLimit 64, this run has 32/) });
+  });
+});
+
+describe('learning-rate schedule', () => {
+  const cfg = { lr: 0.1, milestones: [10, 15], gamma: 0.1, schedule: 'multistep' as const, epochs: 20 };
+  it('matches MultiStepLR and shifts with the plugin’s added epochs (nr-spec §2.5)', () => {
+    expect([0, 9, 10, 14, 15, 19].map((e) => lrAt(cfg, e))).toEqual([0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1, 0.1 * 0.1 * 0.1]);
+    // 4 monitoring epochs added after epoch 4: the nominal schedule restarts at epoch 4.
+    expect([3, 4, 13, 14, 18, 19, 23].map((e) => lrAt(cfg, e, 4))).toEqual([0.1, 0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1, 0.1 * 0.1 * 0.1]);
+    const cos = { ...cfg, schedule: 'cosine' as const };
+    expect(lrAt(cos, 0)).toBe(0.1);
+    expect(lrAt(cos, 10)).toBeCloseTo(0.05, 12);
+  });
+});
