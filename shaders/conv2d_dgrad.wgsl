@@ -25,6 +25,7 @@ struct U {
 
 const TILED: u32 = {{TILED}}u;
 const FAST1X1: u32 = {{FAST1X1}}u;
+const NG: u32 = {{NG}}u; // register variant: groups of 4 output channels per invocation (1 or 2)
 
 var<workgroup> As: array<vec4<f32>, 256>; // [16 channels summed][16 groups of 4 output channels]
 var<workgroup> Bs: array<f32, 1024>;      // [16 channels summed][64 pixels]
@@ -74,11 +75,13 @@ fn store(p: u32, c0: u32, acc: vec4<f32>) {
   }
 }
 
-fn run_register(blk: u32, g: u32, lid: u32) {
+fn run_register(blk: u32, z: u32, lid: u32) {
+  let g = z * NG;
   let p = vec4(blk * 256u + lid) + vec4(0u, 64u, 128u, 192u);
   let q = pixels_of(p);
   let hw = u.src_h * u.src_w;
   var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
+  var b0 = vec4(0.0); var b1 = vec4(0.0); var b2 = vec4(0.0); var b3 = vec4(0.0);
   for (var i = 0u; i < u.kh; i++) {
     for (var j = 0u; j < u.kw; j++) {
       let offs = tap_offsets(q, i, j);
@@ -87,18 +90,30 @@ fn run_register(blk: u32, g: u32, lid: u32) {
       var wi = (i * u.kw + j) * u.c_red * u.cg + g;
       var coff = 0u;
       for (var c = 0u; c < u.c_red; c++) {
-        let wv = wt[wi];
         let xv = gather(o, ok, coff);
+        let wv = wt[wi];
         a0 = fma(wv, vec4(xv.x), a0);
         a1 = fma(wv, vec4(xv.y), a1);
         a2 = fma(wv, vec4(xv.z), a2);
         a3 = fma(wv, vec4(xv.w), a3);
+        if (NG == 2u) {
+          // A second group of 4 channels reuses the same 4 gathered inputs: twice the FMAs per gather.
+          let wv2 = wt[wi + 1u];
+          b0 = fma(wv2, vec4(xv.x), b0);
+          b1 = fma(wv2, vec4(xv.y), b1);
+          b2 = fma(wv2, vec4(xv.z), b2);
+          b3 = fma(wv2, vec4(xv.w), b3);
+        }
         wi += u.cg;
         coff += hw;
       }
     }
   }
   store(p.x, g * 4u, a0); store(p.y, g * 4u, a1); store(p.z, g * 4u, a2); store(p.w, g * 4u, a3);
+  if (NG == 2u) {
+    let c1 = g * 4u + 4u;
+    store(p.x, c1, b0); store(p.y, c1, b1); store(p.z, c1, b2); store(p.w, c1, b3);
+  }
 }
 
 fn run_tiled(blk: u32, zb: u32, lid: u32) {

@@ -8,7 +8,9 @@
 //   part = [slices][KH·KW][Ci][cg] vec4 over 4 output channels (cg = ceil(Co/4)).
 // Variants:
 //   {{TILED}} = 0 (CPU adapters): register tiling, no workgroup memory. Invocation t (64 per workgroup)
-//     owns tile ((tap·cig + ci group)·cg + co group); a slice is a range of (n, y) rows of dy.
+//     owns tile ((tap·cig + ci block)·cg + co group) of 4 output × 4·{{NG}} input channels; a slice is
+//     a range of (n, y) rows of dy. Neighbouring invocations share the input channels, so their x
+//     loads are uniform and only the dy loads differ per invocation.
 //   {{TILED}} = 1 (GPUs): 16×16 invocations own 64 output × 64 input channels at one tap; 16 pixels of
 //     dy and input per step are staged in workgroup memory; a slice is a range of flattened pixels.
 // Dispatch: x = tiles (folded into y past 65535), z = slices.
@@ -17,7 +19,7 @@
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> part: array<vec4<f32>>;
-// cg = ceil(Co/4), cig = ceil(Ci/4) (register) or ceil(Ci/64) (tiled) input-channel blocks;
+// cg = ceil(Co/4), cig = ceil(Ci/(4·NG)) (register) or ceil(Ci/64) (tiled) input-channel blocks;
 // per_slice: dy rows (register) or pixels (tiled) per slice.
 struct U {
   n: u32, ci: u32, h: u32, w: u32,
@@ -29,6 +31,7 @@ struct U {
 @group(0) @binding(3) var<uniform> u: U;
 
 const TILED: u32 = {{TILED}}u;
+const NG: u32 = {{NG}}u; // register variant: groups of 4 input channels per invocation (1 or 2)
 
 var<workgroup> Ds: array<vec4<f32>, 256>; // [16 pixels][16 groups of 4 output channels]
 var<workgroup> Xs: array<f32, 1024>;      // [16 pixels][64 input channels]
@@ -46,10 +49,13 @@ fn run_register(t: u32, s: u32) {
   let j = tap % u.kw;
   let ohw = u.oh * u.ow;
   let hw = u.h * u.w;
+  let c0 = cb * 4u * NG;
   // Channels past Co / Ci read a valid channel (clamped) and are never stored: no masks in the loop.
   let dyc = min(vec4(g * 4u) + vec4(0u, 1u, 2u, 3u), vec4(u.co - 1u)) * vec4(ohw);
-  let xc = min(vec4(cb * 4u) + vec4(0u, 1u, 2u, 3u), vec4(u.ci - 1u)) * vec4(hw);
+  let xc = min(vec4(c0) + vec4(0u, 1u, 2u, 3u), vec4(u.ci - 1u)) * vec4(hw);
+  let xc2 = min(vec4(c0 + 4u) + vec4(0u, 1u, 2u, 3u), vec4(u.ci - 1u)) * vec4(hw);
   var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
+  var b0 = vec4(0.0); var b1 = vec4(0.0); var b2 = vec4(0.0); var b3 = vec4(0.0);
   let r1 = min((s + 1u) * u.per_slice, u.n * u.oh);
   for (var r = s * u.per_slice; r < r1; r++) {
     let n = r / u.oh;
@@ -57,7 +63,9 @@ fn run_register(t: u32, s: u32) {
     let iy = i32(y * u.sh) - u.ph + i32(i * u.dh);
     if (iy < 0 || iy >= i32(u.h)) { continue; }
     let drow = vec4(n * u.co * ohw + y * u.ow) + dyc;
-    let xrow = vec4(n * u.ci * hw + u32(iy) * u.w) + xc;
+    let xbase = n * u.ci * hw + u32(iy) * u.w;
+    let xrow = vec4(xbase) + xc;
+    let xrow2 = vec4(xbase) + xc2;
     // Output columns whose tap column lies inside the image: x·sw + j·dw − pw ∈ [0, W).
     let off = i32(j * u.dw) - u.pw;
     let x_lo = u32(max(0, (-off + i32(u.sw) - 1) / i32(u.sw)));
@@ -71,12 +79,26 @@ fn run_register(t: u32, s: u32) {
       a1 = fma(d, vec4(v.y), a1);
       a2 = fma(d, vec4(v.z), a2);
       a3 = fma(d, vec4(v.w), a3);
+      if (NG == 2u) {
+        // 4 more input channels against the same 4 dy values: twice the FMAs per dy load.
+        let v2 = vec4(x[xrow2.x + ix], x[xrow2.y + ix], x[xrow2.z + ix], x[xrow2.w + ix]);
+        b0 = fma(d, vec4(v2.x), b0);
+        b1 = fma(d, vec4(v2.y), b1);
+        b2 = fma(d, vec4(v2.z), b2);
+        b3 = fma(d, vec4(v2.w), b3);
+      }
     }
   }
-  store(s, tap, cb * 4u, g, a0);
-  store(s, tap, cb * 4u + 1u, g, a1);
-  store(s, tap, cb * 4u + 2u, g, a2);
-  store(s, tap, cb * 4u + 3u, g, a3);
+  store(s, tap, c0, g, a0);
+  store(s, tap, c0 + 1u, g, a1);
+  store(s, tap, c0 + 2u, g, a2);
+  store(s, tap, c0 + 3u, g, a3);
+  if (NG == 2u) {
+    store(s, tap, c0 + 4u, g, b0);
+    store(s, tap, c0 + 5u, g, b1);
+    store(s, tap, c0 + 6u, g, b2);
+    store(s, tap, c0 + 7u, g, b3);
+  }
 }
 
 fn run_tiled(t: u32, s: u32, lid: u32) {

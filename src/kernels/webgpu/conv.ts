@@ -24,6 +24,12 @@ export function setConvVariant(v: ConvVariant | null): void {
   forced = v;
 }
 
+/** Register variant: groups of 4 output channels per invocation (2 = 8 channels × 4 pixels). */
+let registerGroups = Number(typeof process !== 'undefined' ? process.env?.REJUV_CONV_NG ?? 2 : 2);
+export function setConvRegisterGroups(ng: 1 | 2): void {
+  registerGroups = ng;
+}
+
 function variantFor(b: WebGPUBackend): ConvVariant {
   return forced ?? (b.info().isSoftware ? 'register' : 'tiled');
 }
@@ -37,13 +43,13 @@ function temp(b: WebGPUBackend, n: number): TensorData {
 
 /**
  * Weights OIHW → [KH·KW][red][cg·4] with the `out` channel axis innermost and zero-padded to a multiple
- * of 4, so a kernel reads 4 consecutive output channels as one vec4. `outIsO`: forward (vec4 over O)
+ * of 4·ng, so a kernel reads 4 consecutive output channels as one vec4 (and ng groups without a bound test). `outIsO`: forward (vec4 over O)
  * vs dgrad (vec4 over I).
  */
-function transposeWeights(b: WebGPUBackend, w: TensorData, g: ConvGeom, outIsO: boolean): TensorData {
+function transposeWeights(b: WebGPUBackend, w: TensorData, g: ConvGeom, outIsO: boolean, ng: number): TensorData {
   const taps = g.kh * g.kw;
   const [red, outC] = outIsO ? [g.ci, g.co] : [g.co, g.ci];
-  const c4 = cdiv(outC, 4) * 4;
+  const c4 = paddedGroups(outC, ng) * 4;
   const t = temp(b, taps * red * c4);
   if (c4 !== outC) gpuFill(b, t, 0);
   // Source index (o, c, tap) → destination (tap, red, out).
@@ -52,21 +58,26 @@ function transposeWeights(b: WebGPUBackend, w: TensorData, g: ConvGeom, outIsO: 
   return t;
 }
 
+/** Groups of 4 channels, rounded up to a multiple of the groups one invocation computes. */
+const paddedGroups = (c: number, ng: number) => cdiv(cdiv(c, 4), ng) * ng;
+const groupsFor = (v: ConvVariant) => (v === 'register' ? registerGroups : 1);
+
 /** Uniforms shared by conv2d_fwd.wgsl and conv2d_dgrad.wgsl (see their `U`). */
-function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: [number, number], g: ConvGeom, pixels: number): Uniforms {
+function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: [number, number], g: ConvGeom, pixels: number, ng: number): Uniforms {
   return new Uniforms()
-    .u32(g.n).u32(cRed).u32(cOut).u32(cdiv(cOut, 4))
+    .u32(g.n).u32(cRed).u32(cOut).u32(paddedGroups(cOut, ng))
     .u32(src[0]).u32(src[1]).u32(dst[0]).u32(dst[1])
     .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
     .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
     .u32(pixels);
 }
 
-function gatherDispatch(v: ConvVariant, pixels: number, cOut: number): [number, number, number] {
-  return v === 'register' ? [cdiv(pixels, 256), 1, cdiv(cOut, 4)] : [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
+function gatherDispatch(v: ConvVariant, pixels: number, cOut: number, ng: number): [number, number, number] {
+  return v === 'register' ? [cdiv(pixels, 256), 1, paddedGroups(cOut, ng) / ng] : [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
 }
 
-const defines = (v: ConvVariant, fast: boolean) => ({ TILED: v === 'tiled' ? 1 : 0, FAST1X1: fast ? 1 : 0, WG: v === 'tiled' ? 256 : 64 });
+const defines = (v: ConvVariant, fast: boolean, ng: number) => ({ TILED: v === 'tiled' ? 1 : 0, FAST1X1: fast ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: ng });
+const gatherKey = (name: string, v: ConvVariant, fast: boolean, ng: number) => `${name}/${v}/${fast ? '1x1' : 'k'}/ng${ng}`;
 
 function checkGroups(file: string, wg: readonly number[]): void {
   if (wg[2] > 65535) fail(file, `${wg[2]} channel blocks exceed the adapter's 65535 workgroups per dimension`);
@@ -78,11 +89,12 @@ function release(b: WebGPUBackend, ...ts: TensorData[]): void {
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
   const v = variantFor(b);
+  const ng = groupsFor(v);
   const fast = isFast1x1(g);
   const pixels = g.n * g.oh * g.ow;
   const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
   if (pixels * g.co === 0) return o;
-  const wt = transposeWeights(b, w, g, true);
+  const wt = transposeWeights(b, w, g, true, ng);
   // The shader always adds a bias of ceil(Co/4)·4 entries: zeros when there is none, padded otherwise.
   const c4 = cdiv(g.co, 4) * 4;
   let bt: TensorData | null = null;
@@ -94,12 +106,12 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
     if (bias) b.copy(bias.storage, bt.storage, g.co * 4);
     biasStorage = bt.storage;
   }
-  const wg = gatherDispatch(v, pixels, g.co);
+  const wg = gatherDispatch(v, pixels, g.co, ng);
   checkGroups('conv2d_fwd.wgsl', wg);
   b.run({
-    key: `conv2d_fwd/${v}/${fast ? '1x1' : 'k'}`, file: 'conv2d_fwd.wgsl', source: fwdSrc, defines: defines(v, fast),
+    key: gatherKey('conv2d_fwd', v, fast, ng), file: 'conv2d_fwd.wgsl', source: fwdSrc, defines: defines(v, fast, ng),
     inputs: [x.storage, wt.storage, biasStorage], outputs: [o.storage],
-    uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels), workgroups: wg,
+    uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels, ng), workgroups: wg,
   });
   release(b, wt, ...(bt ? [bt] : []));
   return o;
@@ -107,17 +119,18 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
   const v = variantFor(b);
+  const ng = groupsFor(v);
   const fast = isFast1x1(g);
   const pixels = g.n * g.h * g.w;
   const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
   if (pixels * g.ci === 0) return o;
-  const wt = transposeWeights(b, w, g, false);
-  const wg = gatherDispatch(v, pixels, g.ci);
+  const wt = transposeWeights(b, w, g, false, ng);
+  const wg = gatherDispatch(v, pixels, g.ci, ng);
   checkGroups('conv2d_dgrad.wgsl', wg);
   b.run({
-    key: `conv2d_dgrad/${v}/${fast ? '1x1' : 'k'}`, file: 'conv2d_dgrad.wgsl', source: dgradSrc, defines: defines(v, fast),
+    key: gatherKey('conv2d_dgrad', v, fast, ng), file: 'conv2d_dgrad.wgsl', source: dgradSrc, defines: defines(v, fast, ng),
     inputs: [dy.storage, wt.storage], outputs: [o.storage],
-    uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels), workgroups: wg,
+    uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels, ng), workgroups: wg,
   });
   release(b, wt);
   return o;
@@ -130,7 +143,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
 function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; perSlice: number; slices: number; workgroups: number } {
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   if (v === 'register') {
-    const cig = cdiv(g.ci, 4);
+    const cig = cdiv(g.ci, 4 * registerGroups);
     const tiles = cg * cig * taps;
     const rows = g.n * g.oh;
     const want = Math.min(rows, Math.max(1, cdiv(16384, tiles)));
@@ -159,7 +172,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
   if (p.slices > 65535) fail('conv2d_wgrad.wgsl', `${p.slices} slices exceed 65535 workgroups per dimension`);
   const part = temp(b, p.slices * taps * g.ci * cg * 4);
   b.run({
-    key: `conv2d_wgrad/${v}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64 },
+    key: `conv2d_wgrad/${v}/ng${groupsFor(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: groupsFor(v) },
     inputs: [dy.storage, x.storage], outputs: [part.storage],
     uniforms: new Uniforms()
       .u32(g.n).u32(g.ci).u32(g.h).u32(g.w)
