@@ -3,6 +3,7 @@ import { afterAll, expect, it } from 'vitest';
 import { describeEachBackend, destroyGpu, rj, withBackend } from './helpers/backends.js';
 import { checkGradients } from './helpers/finite-diff.js';
 import { expectClose, loadGolden, type GoldenTensor } from './helpers/golden.js';
+import { setBnReduceWorkgroup } from '../src/kernels/webgpu/batchnorm.js';
 
 afterAll(() => destroyGpu());
 
@@ -59,45 +60,50 @@ describeEachBackend('batchNorm vs PyTorch', () => {
   });
 });
 
-it('WebGPU matches the reference on random shapes, modes and offsets (forward, running stats, backward)', async () => {
-  await fc.assert(
-    fc.asyncProperty(
-      fc.record({
-        n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 6 }),
-        h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }),
-        training: fc.boolean(), affine: fc.boolean(), running: fc.boolean(),
-        mean: fc.constantFrom(0, 3, -50, 1e4), seed: fc.integer({ min: 0, max: 1 << 20 }),
-      }),
-      async (k) => {
-        const running = k.running || !k.training;
-        if (k.training && k.n * k.h * k.w < 2) return;
-        const res = [];
-        for (const name of ['cpu', 'webgpu'] as const) {
-          res.push(await withBackend(name, () => {
-            const x = rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed, mean: k.mean, std: 1.5, requiresGrad: true });
-            const rm = running ? rj.randn([k.c], { seed: k.seed + 1 }) : null;
-            const rv = running ? rj.rand([k.c], { seed: k.seed + 2, low: 0.5, high: 2 }) : null;
-            const w = k.affine ? rj.randn([k.c], { seed: k.seed + 3, mean: 1, requiresGrad: true }) : null;
-            const b = k.affine ? rj.randn([k.c], { seed: k.seed + 4, requiresGrad: true }) : null;
-            return runBn(x, rm, rv, w, b, rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed + 5 }), { training: k.training, momentum: 0.2 });
-          }));
-        }
-        const [ref, gpu] = res;
-        const tag = JSON.stringify(k);
-        expectClose(`${tag} y`, gpu.y, ref.y, 1e-4, 1e-4);
-        expectClose(`${tag} dx`, gpu.dx, ref.dx, 1e-3, 2e-4);
-        if (ref.rm) {
-          expectClose(`${tag} running mean`, gpu.rm!, ref.rm, 1e-6, 1e-5);
-          expectClose(`${tag} running var`, gpu.rv!, ref.rv!, 1e-4, 1e-5);
-        }
-        if (ref.dw) {
-          expectClose(`${tag} dweight`, gpu.dw!, ref.dw, 1e-3, 1e-3);
-          expectClose(`${tag} dbias`, gpu.db!, ref.db!, 1e-4, 1e-4);
-        }
-      },
-    ),
-    { numRuns: 40 },
-  );
+for (const wg of [64, 256] as const) it(`WebGPU (reduction workgroup ${wg}) matches the reference on random shapes, modes and offsets (forward, running stats, backward)`, async () => {
+  setBnReduceWorkgroup(wg);
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 6 }),
+          h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }),
+          training: fc.boolean(), affine: fc.boolean(), running: fc.boolean(),
+          mean: fc.constantFrom(0, 3, -50, 1e4), seed: fc.integer({ min: 0, max: 1 << 20 }),
+        }),
+        async (k) => {
+          const running = k.running || !k.training;
+          if (k.training && k.n * k.h * k.w < 2) return;
+          const res = [];
+          for (const name of ['cpu', 'webgpu'] as const) {
+            res.push(await withBackend(name, () => {
+              const x = rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed, mean: k.mean, std: 1.5, requiresGrad: true });
+              const rm = running ? rj.randn([k.c], { seed: k.seed + 1 }) : null;
+              const rv = running ? rj.rand([k.c], { seed: k.seed + 2, low: 0.5, high: 2 }) : null;
+              const w = k.affine ? rj.randn([k.c], { seed: k.seed + 3, mean: 1, requiresGrad: true }) : null;
+              const b = k.affine ? rj.randn([k.c], { seed: k.seed + 4, requiresGrad: true }) : null;
+              return runBn(x, rm, rv, w, b, rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed + 5 }), { training: k.training, momentum: 0.2 });
+            }));
+          }
+          const [ref, gpu] = res;
+          const tag = JSON.stringify(k);
+          expectClose(`${tag} y`, gpu.y, ref.y, 1e-4, 1e-4);
+          expectClose(`${tag} dx`, gpu.dx, ref.dx, 1e-3, 2e-4);
+          if (ref.rm) {
+            expectClose(`${tag} running mean`, gpu.rm!, ref.rm, 1e-6, 1e-5);
+            expectClose(`${tag} running var`, gpu.rv!, ref.rv!, 1e-4, 1e-5);
+          }
+          if (ref.dw) {
+            expectClose(`${tag} dweight`, gpu.dw!, ref.dw, 1e-3, 1e-3);
+            expectClose(`${tag} dbias`, gpu.db!, ref.db!, 1e-4, 1e-4);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  } finally {
+    setBnReduceWorkgroup(null);
+  }
 });
 
 it('stays exact at mean 1e4, std 1 on a larger channel (WebGPU vs float64 reference)', async () => {

@@ -3,6 +3,7 @@ import { afterAll, expect, it } from 'vitest';
 import { describeEachBackend, destroyGpu, rj, withBackend } from './helpers/backends.js';
 import { checkGradients } from './helpers/finite-diff.js';
 import { expectClose, loadGolden, type GoldenTensor } from './helpers/golden.js';
+import { setLossWorkgroup } from '../src/kernels/webgpu/loss.js';
 
 afterAll(() => destroyGpu());
 
@@ -54,26 +55,38 @@ it('an out-of-range label: the reference throws naming the row, WebGPU gives a N
   });
 });
 
-it('WebGPU matches the reference on random batches (loss, gradient, accuracy)', async () => {
-  await fc.assert(
-    fc.asyncProperty(
-      fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(0, 0.1, 0.5), fc.integer({ min: 0, max: 1 << 20 }),
-      async (n, k, eps, seed) => {
-        const ys = Array.from({ length: n }, (_, i) => (i * 7 + seed) % k);
-        const run = (name: 'cpu' | 'webgpu') => withBackend(name, async () => {
-          const x = rj.randn([n, k], { seed, std: 3, requiresGrad: true });
-          const loss = rj.crossEntropy(x, labelsOf(ys), { labelSmoothing: eps });
-          loss.backward();
-          return rj.readAll([loss, x.grad!, rj.accuracy(x, labelsOf(ys))]);
-        });
-        const ref = await run('cpu'), gpu = await run('webgpu');
-        expectClose('loss', gpu[0], ref[0], 1e-5, 1e-6);
-        expectClose('dlogits', gpu[1], ref[1], 1e-4, 1e-7);
-        expect(gpu[2][0]).toBe(ref[2][0]);
-      },
-    ),
-    { numRuns: 30 },
-  );
+for (const wg of [64, 256] as const) it(`WebGPU (workgroup ${wg}) matches the reference on random batches (loss, gradient, accuracy)`, async () => {
+  setLossWorkgroup(wg);
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(0, 0.1, 0.5), fc.integer({ min: 0, max: 1 << 20 }),
+        async (n, k, eps, seed) => {
+          const ys = Array.from({ length: n }, (_, i) => (i * 7 + seed) % k);
+          const run = (name: 'cpu' | 'webgpu') => withBackend(name, async () => {
+            const x = rj.randn([n, k], { seed, std: 3, requiresGrad: true });
+            const loss = rj.crossEntropy(x, labelsOf(ys), { labelSmoothing: eps });
+            loss.backward();
+            return rj.readAll([loss, x.grad!, rj.accuracy(x, labelsOf(ys))]);
+          });
+          const ref = await run('cpu'), gpu = await run('webgpu');
+          expectClose('loss', gpu[0], ref[0], 1e-5, 1e-6);
+          expectClose('dlogits', gpu[1], ref[1], 1e-4, 1e-7);
+          expect(gpu[2][0]).toBe(ref[2][0]);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  } finally {
+    setLossWorkgroup(null);
+  }
+});
+
+it('checkLabels finds an out-of-range label with one readback', async () => {
+  await withBackend('webgpu', async () => {
+    await rj.checkLabels(labelsOf([0, 4, 2]), 5);
+    await expect(rj.checkLabels(labelsOf([0, 5, 2]), 5)).rejects.toThrow(/checkLabels: label 5 at index 1 is outside \[0, 5\)/);
+  });
 });
 
 it('gradients match finite differences (float64 reference), with and without smoothing', async () => {

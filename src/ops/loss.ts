@@ -4,7 +4,8 @@
  *
  * Labels are int32 class indices in [0, K). They usually live on the device, so the WebGPU kernel
  * cannot throw: a row with an out-of-range label gets a NaN loss (and NaN gradients), which shows at
- * the step's one readback. The reference backend throws an error naming the row. PyTorch's
+ * the step's one readback. The reference backend throws an error naming the row; `checkLabels`
+ * validates labels on any backend with one readback. PyTorch's
  * ignore_index is not supported (−100 is out of range like any other negative label).
  */
 import { runKernel, runKernelMulti } from '../kernels/registry.js';
@@ -38,6 +39,20 @@ export function crossEntropy(logits: Tensor, labels: Tensor, opts: CrossEntropyO
   record(op, [logits], loss, (g) => [wrap(op, runKernel('crossEntropyBackward', [logits, labels, lse, g], { labelSmoothing }))]);
   if (!loss.node) lse.dispose(); // no backward to come
   return loss;
+}
+
+/**
+ * Validate labels against `numClasses` with one readback: for data pipelines to call once per dataset
+ * (or in debugging), since the WebGPU loss kernel can only answer a bad label with NaN.
+ */
+export async function checkLabels(labels: Tensor, numClasses: number): Promise<void> {
+  const op = 'checkLabels';
+  checkTensor(op, labels, 'labels');
+  checkDType(op, labels, 'int32', 'labels');
+  const ys = await labels.toArray();
+  for (let r = 0; r < ys.length; r++) {
+    if (!(ys[r] >= 0 && ys[r] < numClasses)) fail(op, `label ${ys[r]} at index ${r} is outside [0, ${numClasses})`);
+  }
 }
 
 /** Fraction of rows whose first argmax equals the label, as a float32 device scalar (no readback). */

@@ -35,8 +35,12 @@ export interface BnReduceAttrs { eps: number; fromVar: boolean }
 export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolean; training: boolean }
 
 // Workgroup size of the per-channel reductions. Tree steps cost one barrier each, which CPU adapters
-// emulate slowly, so they get fewer invocations per channel.
-const reduceWG = (b: WebGPUBackend): number => (b.info().isSoftware ? 64 : 256);
+// emulate slowly, so they get fewer invocations per channel. Tests force each size on any adapter.
+let forcedWG: number | null = null;
+export function setBnReduceWorkgroup(size: 64 | 256 | null): void {
+  forcedWG = size;
+}
+const reduceWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware ? 64 : 256);
 
 // The elementwise kernels take four elements per invocation when a channel's plane is a multiple of 4
 // long (all four then share one channel).

@@ -12,7 +12,12 @@ export interface CrossEntropyAttrs { labelSmoothing: number }
 const NAN_BITS = 0x7fc00000;
 
 // One workgroup does the whole batch; CPU adapters emulate its barriers, so they get a smaller one.
-const rowsWG = (b: WebGPUBackend): number => (b.info().isSoftware ? 64 : 256);
+// Tests force each size on any adapter.
+let forcedWG: number | null = null;
+export function setLossWorkgroup(size: 64 | 256 | null): void {
+  forcedWG = size;
+}
+const rowsWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware ? 64 : 256);
 
 /** Inputs [logits [N, K], labels [N] int32]; outputs [loss [], lse [N]]. */
 registerKernel<WebGPUBackend, CrossEntropyAttrs>('webgpu', 'crossEntropy', (b, [x, labels], a) => {
