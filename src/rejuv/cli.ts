@@ -30,6 +30,7 @@ export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
     integerRate: Boolean(p['nr-integer-rate']),
     checkEverySteps: num('nr-check-every') || undefined,
     rounds: num('nr-rounds'),
+    maxMonitorEpochs: num('nr-max-monitor-epochs'),
     seed,
   };
 }
@@ -75,6 +76,7 @@ registerExtension({
     { name: 'nr-integer-rate', type: 'boolean', help: 'floor the expansion rate to an integer (the CIFAR DenseNet)' },
     { name: 'nr-check-every', type: 'int', help: 'also check utilization every N steps (λ control; surgery at the epoch end)' },
     { name: 'nr-rounds', type: 'int', default: 1, help: 'rejuvenation rounds (the paper: 1)' },
+    { name: 'nr-max-monitor-epochs', type: 'int', help: 'budget guard (not in the paper): rejuvenate after this many monitoring epochs even above the target' },
   ],
   makePlugin(model, cfg) {
     if (!nrEnabled(cfg)) return null;

@@ -39,6 +39,11 @@ export interface NROptions {
   checkEverySteps?: number;
   /** Seed of the new neurons' initialization. */
   seed?: number;
+  /**
+   * Beyond the paper, a budget guard: rejuvenate at the end of this monitoring epoch even if utilization
+   * is still above the target (the run is reported as forced). Unset: monitor until the target is met.
+   */
+  maxMonitorEpochs?: number;
 }
 
 export interface UtilPoint {
@@ -76,6 +81,8 @@ export class NeuralRejuvenation {
   steps = 0;
   epochs = 0;
   rejuvenatedAtEpoch: number | null = null;
+  /** The epoch at which `maxMonitorEpochs` forced a rejuvenation above the target (null: it was not). */
+  forcedAtEpoch: number | null = null;
   split: Split | null = null;
   lastPlan: WidthPlan | null = null;
   effectiveParams: number | null = null;
@@ -183,7 +190,7 @@ export class NeuralRejuvenation {
     this.indexParams();
     this.split = res.split;
     this.lastPlan = res.plan;
-    this.effectiveParams = res.effectiveParams;
+    this.effectiveParams = (this.opts.scheme ?? 'a') === 'b' ? res.denseParams : res.effectiveParams;
     this.roundsDone++;
     this.rejuvenatedAtEpoch = this.epochs;
     if (this.roundsDone < this.rounds) {
@@ -219,12 +226,20 @@ export class NeuralRejuvenation {
     this.epochs++;
     if (this.phase !== 'monitor') return {};
     const u = this.record(await this.aliveCounts());
-    if (u <= this.target) {
+    const forced = this.opts.maxMonitorEpochs !== undefined && this.epochs - (this.rejuvenatedAtEpoch ?? 0) >= this.opts.maxMonitorEpochs;
+    if (u <= this.target || forced) {
+      this.forcedAtEpoch = u <= this.target ? null : this.epochs;
       const res = await this.rejuvenate();
       return { extendEpochs: 1, modelReplaced: true, model: res.model };
     }
     this.lambda.observe(u);
     return { extendEpochs: 1 };
+  }
+
+  /** Conv weights of NR units in the current model (the resource budget R_all in parameter mode). */
+  convParams(): number {
+    const g = this.mg.graph;
+    return resource(g, g.units.map((u) => u.out), 'params').all;
   }
 
   metrics(): Record<string, unknown> {
@@ -234,7 +249,10 @@ export class NeuralRejuvenation {
       lambda: this.lambda.value,
       alivePerLayer: this.lastAlive,
       phase: this.phase,
-      effectiveParams: this.effectiveParams,
+      // Before surgery every conv weight is in use; after it, Scheme A's zero cross blocks are not counted.
+      effectiveParams: this.effectiveParams ?? this.convParams(),
+      convParams: this.convParams(),
+      ...(this.forcedAtEpoch !== null ? { forcedAtEpoch: this.forcedAtEpoch } : {}),
       ...(this.lastPlan && this.rejuvenatedAtEpoch === this.epochs ? { rejuvenated: { rate: this.lastPlan.rate, widths: this.lastPlan.widths, alive: this.lastPlan.alive } } : {}),
     };
   }
