@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as rj from '../src/index.js';
-import { createModel, MODEL_NAMES, type ChannelNode, type ZooModel } from '../src/nn/index.js';
+import { Conv2d, createModel, MODEL_NAMES, type ChannelNode, type ZooModel } from '../src/nn/index.js';
 import { engine } from '../src/tensor/engine.js';
-import { backendFor, destroyGpu, withBackend } from './helpers/backends.js';
+import { backendFor, describeEachBackend, destroyGpu, withBackend } from './helpers/backends.js';
 
 const golden = JSON.parse(readFileSync(new URL('./goldens/nn.json', import.meta.url), 'utf8')) as { paramCounts: Record<string, number> };
 
@@ -141,5 +141,100 @@ describe('NR hooks', () => {
     expect(new Set(await v.classifier.bias!.toArray())).toEqual(new Set([0]));
     v.dispose();
     r.dispose();
+  });
+});
+
+interface ForwardFixture {
+  arch: string;
+  options: { widthMultiplier: number; inChannels: number; numClasses: number; inputSize: number };
+  state: Record<string, number[]>;
+  x: number[];
+  xShape: number[];
+  logitsTrain: number[];
+  logitsEval: number[];
+  buffersAfterTrain: Record<string, number[]>;
+}
+const forwardGolden = (JSON.parse(readFileSync(new URL('./goldens/nn.json', import.meta.url), 'utf8')) as { forward: ForwardFixture[] }).forward;
+
+function near(got: ArrayLike<number>, want: number[], tol: number, what: string): void {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  if (worst > tol) expect.fail(`${what}: max relative error ${worst} > ${tol}`);
+}
+
+describeEachBackend('models forward', (backend) => {
+  for (const f of forwardGolden) {
+    it(`${f.arch} ×${f.options.widthMultiplier}: logits (train and eval BN) and running statistics equal PyTorch's`, async () => {
+      const m = createModel(f.arch, f.options);
+      const sd = m.stateDict();
+      const src = Object.fromEntries(Object.entries(f.state).map(([k, v]) => [k, rj.tensor(v, sd[k].shape, { dtype: sd[k].dtype })]));
+      m.loadStateDict(src);
+      for (const t of Object.values(src)) t.dispose();
+      const x = rj.tensor(f.x, f.xShape);
+      m.train();
+      const yTrain = rj.tidy(() => m.forward(x));
+      near(await yTrain.toArray(), f.logitsTrain, 2e-4, 'train-mode logits');
+      for (const [k, want] of Object.entries(f.buffersAfterTrain)) near(await m.stateDict()[k].toArray(), want, 1e-5, k);
+      m.eval();
+      const yEval = rj.tidy(() => m.forward(x));
+      near(await yEval.toArray(), f.logitsEval, 2e-4, 'eval-mode logits');
+      for (const t of [x, yTrain, yEval]) t.dispose();
+      m.dispose();
+    });
+  }
+
+  const small: [string, Record<string, number>][] = [
+    // MNIST-shaped on WebGPU; the plain-loop reference backend gets a smaller image to stay quick.
+    ['vgg19', { widthMultiplier: 1 / 8, inChannels: 1, inputSize: backend === 'cpu' ? 12 : 28 }],
+    ['vgg16_nr', { widthMultiplier: 1 / 32, inputSize: 32, numClasses: 7 }],
+    ['vgg_mini', {}],
+    ['resnet20', { widthMultiplier: 1 / 4, inputSize: 12 }],
+    ['resnet164', { widthMultiplier: 1 / 8, inputSize: 8 }],
+    ['resnet18', { widthMultiplier: 1 / 16, inputSize: 32, numClasses: 5 }],
+    ['resnet34', { widthMultiplier: 1 / 16, inputSize: 32, numClasses: 5 }],
+    ['resnet50', { widthMultiplier: 1 / 16, inputSize: 32, numClasses: 5 }],
+    ['resnet101', { widthMultiplier: 1 / 16, inputSize: 32, numClasses: 5 }],
+    ['densenet_bc100', { widthMultiplier: 1 / 10, inputSize: 8 }],
+    ['densenet121', { widthMultiplier: 1 / 8, inputSize: 32, numClasses: 5 }],
+  ];
+  it.each(small)(`%s (small) forward and backward shapes [${backend}]`, async (name, opts) => {
+    rj.manualSeed(1);
+    const m = createModel(name, opts);
+    const n = 2, s = m.options.inputSize;
+    const x = rj.randn([n, m.options.inChannels, s, s], { seed: 9 });
+    const loss = rj.tidy(() => {
+      const f = m.features(x);
+      expect(f.shape).toEqual([n, m.classifier.inFeatures]);
+      const y = m.classifier.forward(f);
+      expect(y.shape).toEqual([n, m.options.numClasses]);
+      const l = rj.mean(rj.square(y));
+      l.backward(); // inside the tidy that built the graph
+      return l;
+    });
+    expect(Number.isFinite(await loss.item())).toBe(true);
+    expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+    for (const u of m.nrUnits()) expect(u.conv.lastOutputSize?.every((d) => d >= 1)).toBe(true);
+    loss.dispose();
+    x.dispose();
+    m.dispose();
+  });
+
+  it('Conv2d weightMask zeroes masked weights in forward and their gradient', async () => {
+    const conv = new Conv2d(2, 2, 1, { bias: false });
+    conv.registerParameter('weight', rj.tensor([1, 2, 3, 4], [2, 2, 1, 1]));
+    conv.weightMask = rj.tensor([1, 0, 0, 1], [2, 2, 1, 1]);
+    const x = rj.tensor([10, 100], [1, 2, 1, 1]);
+    const y = rj.tidy(() => conv.forward(x));
+    expect(Array.from(await y.toArray())).toEqual([10, 400]);
+    const l = rj.tidy(() => {
+      const s = rj.sum(conv.forward(x));
+      s.backward();
+      return s;
+    });
+    expect(Array.from(await conv.weight.grad!.toArray())).toEqual([10, 0, 0, 100]);
+    expect(conv.lastOutputSize).toEqual([1, 1]);
+    for (const t of [x, y, l]) t.dispose();
+    conv.dispose();
   });
 });

@@ -1,7 +1,7 @@
 /** `Linear` as torch.nn.Linear: y = x·Wᵀ + b with `weight` [out, in] and optional `bias` [out]. */
 import { fail, fmtShape } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { add, matmul, transpose } from './functional.js';
+import { add, matmul } from './functional.js';
 import { defaultWeightAndBias } from './init.js';
 import { Module } from './module.js';
 
@@ -43,7 +43,7 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) fail('Linear', `expected input [N, ${this.inFeatures}], got ${fmtShape(x.shape)}`);
-    const y = matmul(x, transpose(this.weight));
+    const y = matmul(x, this.weight, { transB: true });
     const b = this.bias;
     return b ? add(y, b) : y;
   }
