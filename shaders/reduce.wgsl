@@ -15,10 +15,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = flat_index(wid, nwg, lid, 256u);
   if (o >= u.n_out) { return; }
   let base = offset_of(o, u.k_rank, u.k_shape, u.k_strides);
-  var acc = x[base + offset_of(0u, u.r_rank, u.r_shape, u.r_strides)];
+  // One or two reduced axes (after collapsing) are walked with an incremental (hi, lo) index: an
+  // integer division per element costs more than the load on CPU adapters. More axes: offset_of.
+  let two = u.r_rank == 2u;
+  let d_lo = select(u.n_red, u.r_shape[0].y, two);
+  let s_hi = select(0u, u.r_strides[0].x, two);
+  let s_lo = select(u.r_strides[0].x, u.r_strides[0].y, two);
+  let walk = u.r_rank <= 2u;
+  var hi = 0u;
+  var lo = 0u;
+  var acc = x[base];
   var arg = 0u;
   for (var r = 1u; r < u.n_red; r++) {
-    let v = x[base + offset_of(r, u.r_rank, u.r_shape, u.r_strides)];
+    lo += 1u;
+    if (lo == d_lo) { lo = 0u; hi += 1u; }
+    var off = hi * s_hi + lo * s_lo;
+    if (!walk) { off = offset_of(r, u.r_rank, u.r_shape, u.r_strides); }
+    let v = x[base + off];
     if ({{OP}} == 0) { acc += v; }
     else if ({{OP}} == 1) { acc = max(acc, v); }
     else if ({{OP}} == 2) { acc = min(acc, v); }

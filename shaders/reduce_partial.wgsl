@@ -15,6 +15,11 @@
 struct U { n_out: u32, n_red: u32, k_rank: u32, r_rank: u32, lanes: u32, k_shape: array<vec4<u32>, 2>, k_strides: array<vec4<u32>, 2>, r_shape: array<vec4<u32>, 2>, r_strides: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> u: U;
 
+fn red_off(r: u32, hi: u32, lo: u32, s_hi: u32, s_lo: u32) -> u32 {
+  if (u.r_rank <= 2u) { return hi * s_hi + lo * s_lo; }
+  return offset_of(r, u.r_rank, u.r_shape, u.r_strides);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let t = flat_index(wid, nwg, lid, 256u);
@@ -22,10 +27,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let o = t / u.lanes;
   let c = t % u.lanes;
   let base = offset_of(o, u.k_rank, u.k_shape, u.k_strides);
-  var acc = x[base + offset_of(c, u.r_rank, u.r_shape, u.r_strides)];
+  // Reduced axes collapse to one or two in the common cases (a flat sum; N and H·W of NCHW): walk
+  // those with an incremental (hi, lo) index instead of dividing for every element.
+  let two = u.r_rank == 2u;
+  let d_lo = select(u.n_red, u.r_shape[0].y, two);
+  let s_hi = select(0u, u.r_strides[0].x, two);
+  let s_lo = select(u.r_strides[0].x, u.r_strides[0].y, two);
+  let step_hi = u.lanes / d_lo;
+  let step_lo = u.lanes % d_lo;
+  var hi = c / d_lo;
+  var lo = c % d_lo;
+  var acc = x[base + red_off(c, hi, lo, s_hi, s_lo)];
   var arg = c;
   for (var r = c + u.lanes; r < u.n_red; r += u.lanes) {
-    let v = x[base + offset_of(r, u.r_rank, u.r_shape, u.r_strides)];
+    lo += step_lo;
+    hi += step_hi;
+    if (lo >= d_lo) { lo -= d_lo; hi += 1u; }
+    let v = x[base + red_off(r, hi, lo, s_hi, s_lo)];
     if ({{OP}} == 0) { acc += v; }
     else if ({{OP}} == 1) { acc = max(acc, v); }
     else if ({{OP}} == 2) { acc = min(acc, v); }

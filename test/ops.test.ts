@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MULTIPASS_CHUNK, useMultiPass } from '../src/kernels/webgpu/reduce.js';
+import { MULTIPASS_CHUNK, reduceTuning, useMultiPass } from '../src/kernels/webgpu/reduce.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';
 import { broadcastPairArb, expectSameOnBoth, prng, randInts, randValues, RUNS, seedArb, shapeArb, size } from './helpers/compare.js';
 
@@ -124,6 +124,24 @@ describe('reductions: webgpu vs reference', () => {
     await expectSameOnBoth('sum empty', () => rj.sum(rj.zeros([3, 0]), 1), 0, 0);
   });
 
+  it('multi-pass forced on small random shapes (chunks of 3), every op and keepDim', async () => {
+    const saved = { ...reduceTuning };
+    Object.assign(reduceTuning, { chunk: 3, minRed: 2, maxOut: Infinity });
+    try {
+      await fc.assert(fc.asyncProperty(reduceArb, async ([shape, seed, axSeed, keepDim]) => {
+        const axes = randomAxes(shape.length, axSeed);
+        const axis = axSeed % shape.length;
+        const ties = () => rj.tensor(randInts(size(shape), seed, 0, 3), shape);
+        await expectSameOnBoth(`forced multi-pass ${JSON.stringify(shape)} axes ${JSON.stringify(axes)}`, () => [
+          rj.sum(f32(shape, seed), axes, { keepDim }), rj.max(ties(), axes, { keepDim }), rj.min(ties(), axes),
+          rj.argmax(ties(), axis, { keepDim }), rj.argmin(ties(), axis), rj.sum(i32(shape, seed), axes),
+        ], 1e-5, 1e-5);
+      }), { numRuns: RUNS });
+    } finally {
+      Object.assign(reduceTuning, saved);
+    }
+  });
+
   describe('long axes (multi-pass on WebGPU)', () => {
     it('sum, max, min of 10^6 elements', async () => {
       const n = 1_000_000;
@@ -141,6 +159,17 @@ describe('reductions: webgpu vs reference', () => {
       await expectSameOnBoth('sum NCHW', () => rj.sum(rj.tensor(vals, shape), [0, 2, 3], { keepDim: true }), 1e-5, 1e-3);
       await expectSameOnBoth('mean NCHW', () => rj.mean(rj.tensor(vals, shape), [0, 2, 3]), 1e-5, 1e-6);
       await expectSameOnBoth('max/min NCHW', () => { const x = rj.tensor(vals, shape); return [rj.max(x, [0, 2, 3]), rj.min(x, [0, 3, 2])]; }, 0, 0);
+    });
+    it('the one-pass kernel on the same long axes agrees too', async () => {
+      const saved = { ...reduceTuning };
+      reduceTuning.minRed = Infinity;
+      try {
+        const shape = [6, 5, 17, 19];
+        const vals = randValues(size(shape), 11, -2, 2);
+        await expectSameOnBoth('one-pass NCHW', () => { const x = rj.tensor(vals, shape); return [rj.sum(x, [0, 2, 3]), rj.max(x, [0, 2, 3]), rj.argmin(rj.reshape(x, [-1]), 0)]; }, 1e-5, 1e-3);
+      } finally {
+        Object.assign(reduceTuning, saved);
+      }
     });
     it('argmax/argmin over long axes with many ties, and on a strided axis', async () => {
       const shape = [3, 70_001];

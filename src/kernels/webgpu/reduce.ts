@@ -16,14 +16,22 @@ import type { WebGPUBackend } from './backend.js';
 import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 
-/** Elements each first-pass invocation folds (roughly): long enough to amortize the partial write. */
-export const MULTIPASS_CHUNK = 256;
-/** Multi-pass when the reduced length reaches this and the outputs alone do not fill the device. */
-export const MULTIPASS_MIN_RED = 1024;
-export const MULTIPASS_MAX_OUT = 16384;
+/**
+ * When to go multi-pass. Mutable so that tests can force either variant on any shape (and the
+ * benchmark can compare them); the chunk size and thresholds are not part of any pipeline key.
+ */
+export const reduceTuning = {
+  /** Elements each first-pass invocation folds (roughly): long enough to amortize the partial write. */
+  chunk: 256,
+  /** Multi-pass when the reduced length reaches this... */
+  minRed: 1024,
+  /** ...and there are fewer outputs than this (more outputs fill the device on their own). */
+  maxOut: 16384,
+};
+export const MULTIPASS_CHUNK = reduceTuning.chunk;
 
 export function useMultiPass(nOut: number, nRed: number): boolean {
-  return nRed >= MULTIPASS_MIN_RED && nOut < MULTIPASS_MAX_OUT;
+  return nRed >= reduceTuning.minRed && nOut < reduceTuning.maxOut && nRed > 1;
 }
 
 function reduceInto(b: WebGPUBackend, x: TensorData, op: ReduceOp, p: ReducePlan): TensorData {
@@ -48,7 +56,7 @@ function reduceInto(b: WebGPUBackend, x: TensorData, op: ReduceOp, p: ReducePlan
     });
     return o;
   }
-  const lanes = Math.ceil(p.nRed / MULTIPASS_CHUNK);
+  const lanes = Math.ceil(p.nRed / Math.max(2, reduceTuning.chunk)); // < nRed: the recursion ends
   const nPart = p.nOut * lanes;
   const part: TensorData = { shape: [p.nOut, lanes], dtype: x.dtype, storage: b.alloc(nPart, x.dtype) };
   const partArg = b.alloc(nPart, 'int32');
