@@ -1,19 +1,25 @@
 /**
- * matmul: both WebGPU kernel variants ('register' for CPU adapters, 'tiled' for GPUs) against the
+ * matmul: every WebGPU kernel variant ('subgroup' and 'register' for CPU adapters, 'tiled' for GPUs;
+ * 'subgroup' where the adapter has 8-lane subgroups, as lavapipe does) against the
  * reference backend on fast-check shapes (batched, broadcast batch dims, transposed operands, 1-D
  * operands, sizes that are and are not multiples of 4); gradients against central differences on
  * float64; GPU gradients against reference gradients; a PyTorch golden; error messages.
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { destroyGpu, rj, withBackend } from './helpers/backends.js';
+import { hasSubgroups8 } from '../src/kernels/webgpu/matmul.js';
+import { destroyGpu, getGpu, rj, withBackend } from './helpers/backends.js';
 import { expectAllClose, expectSameOnBoth, randValues, runOn, seedArb, size } from './helpers/compare.js';
 import { checkGradients } from './helpers/finite-diff.js';
 import { expectClose, loadGolden, type GoldenTensor } from './helpers/golden.js';
 
 afterAll(() => destroyGpu());
 
-const VARIANTS = ['register', 'tiled'] as const;
+type Variant = 'subgroup' | 'register' | 'tiled';
+// The subgroup kernel needs 8-lane subgroups; where the adapter lacks them, forcing it must fail
+// (tested below) and the other two variants are still tested.
+const SUBGROUPS = hasSubgroups8(await getGpu());
+const VARIANTS: Variant[] = SUBGROUPS ? ['subgroup', 'register', 'tiled'] : ['register', 'tiled'];
 
 interface Case { a: number[]; b: number[]; transA: boolean; transB: boolean }
 
@@ -33,7 +39,7 @@ const batchPairArb = fc
   }));
 const caseArb = fc.tuple(dimArb, dimArb, dimArb, batchPairArb, fc.boolean(), fc.boolean()).map(([m, k, n, { ba, bb }, ta, tb]) => shapes(m, k, n, ba, bb, ta, tb));
 
-function build(c: Case, seed: number, variant?: 'register' | 'tiled') {
+function build(c: Case, seed: number, variant?: Variant) {
   return () => rj.matmul(rj.tensor(randValues(size(c.a), seed), c.a), rj.tensor(randValues(size(c.b), seed + 1), c.b), { transA: c.transA, transB: c.transB, variant });
 }
 
@@ -156,7 +162,7 @@ interface GoldenCase { name: string; transA: boolean; transB: boolean; a: Golden
 describe('matmul golden (PyTorch 1.13, scripts/goldens/matmul.py)', () => {
   const golden = loadGolden<{ cases: GoldenCase[] }>('matmul.json');
   for (const backend of ['cpu', 'webgpu'] as const) {
-    for (const variant of backend === 'webgpu' ? VARIANTS : ([undefined] as const)) {
+    for (const variant of backend === 'webgpu' ? VARIANTS : [undefined]) {
       it(`${backend}${variant ? ` (${variant})` : ''}: forward and gradients of sum(C·W)`, async () => {
         for (const c of golden.cases) {
           const [out, ga, gb] = await runOn(backend, () => {
@@ -188,7 +194,8 @@ describe('matmul errors', () => {
       expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2], { dtype: 'int32' }))).toThrow(/matmul: dtypes differ/);
     });
     await withBackend('webgpu', () => {
-      expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'fast' as 'tiled' })).toThrow(/matmul: variant must be 'register' or 'tiled', got 'fast'/);
+      expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'fast' as 'tiled' })).toThrow(/matmul: variant must be 'subgroup', 'register' or 'tiled', got 'fast'/);
+      if (!SUBGROUPS) expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'subgroup' })).toThrow(/matmul: the 'subgroup' variant needs the WebGPU 'subgroups' feature/);
     });
   });
 });

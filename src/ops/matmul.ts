@@ -22,7 +22,7 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the transpose of B's last two axes (read in place). */
   transB?: boolean;
-  /** WebGPU only: force a kernel variant ('register' for CPU adapters, 'tiled' for GPUs). */
+  /** WebGPU only: force a kernel variant ('subgroup' or 'register' for CPU adapters, 'tiled' for GPUs). */
   variant?: MatmulVariant;
 }
 

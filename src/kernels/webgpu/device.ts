@@ -37,6 +37,8 @@ export async function acquireDevice(): Promise<Acquired> {
   const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY'] as const;
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k];
-  const device = await adapter.requestDevice({ requiredLimits });
+  // Subgroup operations let CPU-adapter kernels share loaded values across SIMD lanes (matmul_sg.wgsl).
+  const requiredFeatures = ['subgroups'].filter((f) => adapter.features.has(f)) as unknown as GPUFeatureName[]; // not yet in @webgpu/types
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   return { device, adapter };
 }
