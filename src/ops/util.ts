@@ -17,8 +17,11 @@ export function run<A>(op: string, kernel: string, inputs: readonly Tensor[], at
 }
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  const b = backend('scalar');
-  return new Tensor({ shape: [], dtype, storage: b.upload(dtype === 'int32' ? Int32Array.of(value) : Float32Array.of(value), dtype) }, 'scalar');
+  backend('scalar');
+  // A fill dispatch carries the value in its uniforms; an upload would first submit everything
+  // recorded so far (see WebGPUBackend.upload), once for every number operand of every op.
+  const v = dtype === 'int32' ? Int32Array.of(value)[0] : value;
+  return new Tensor(runKernel('fill', [], { shape: [], dtype, value: v }), 'scalar');
 }
 
 /** Numbers become scalar tensors of the other operand's dtype. */
