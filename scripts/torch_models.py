@@ -164,9 +164,11 @@ class DenseNet(nn.Module):
                 n = f'features.denseblock{bi + 1}.denselayer{l + 1}'
                 w1 = w(f'{n}.conv1', 4 * k)
                 w2 = w(f'{n}.conv2', k)
+                base += k
+                if w1 == 0 or w2 == 0:  # a deleted (whole-dead) layer: not built
+                    continue
                 layers.append((f'denselayer{l + 1}', nn.Sequential(OrderedDict(_unit(c, w1, 1, 1, 0, '1') + _unit(w1, w2, 3, 1, 1, '2')))))
                 c += w2
-                base += k
             feats.append((f'denseblock{bi + 1}', DenseBlock(layers)))
             if bi < len(counts) - 1:
                 base //= 2

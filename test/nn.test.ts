@@ -140,6 +140,26 @@ describe('Module', () => {
     again.dispose();
   });
 
+  it('deletes a DenseNet layer given width 0, describes it, and rebuilds it identically', async () => {
+    const widths = { 'features.denseblock1.denselayer2.conv2': 0 };
+    const m = createModel('densenet_bc100', { widthMultiplier: 1 / 8, widths });
+    const d = m.describe();
+    expect(d.widths['features.denseblock1.denselayer2.conv1']).toBe(0);
+    expect(d.widths['features.denseblock1.denselayer2.conv2']).toBe(0);
+    expect(m.nrUnits().some((u) => u.name.includes('denseblock1.denselayer2.'))).toBe(false);
+    expect(Object.keys(m.stateDict()).some((k) => k.includes('denseblock1.denselayer2.'))).toBe(false);
+    // Layer 3 reads stem (10) + layer 1 (5) channels.
+    expect(m.stateDict()['features.denseblock1.denselayer3.conv1.weight'].shape).toEqual([20, 15, 1, 1]);
+    const again = rj.nn.modelFromDescription(d);
+    expect(again.describe()).toEqual(d);
+    expect(() => createModel('densenet_bc100', { widthMultiplier: 1 / 8, widths: { 'features.transition1.conv': 0 } })).toThrow(
+      /'features\.transition1\.conv' cannot have width 0/,
+    );
+    expect(() => createModel('vgg_mini', { widths: { 'features.0': 0 } })).toThrow(/'features\.0' cannot have width 0/);
+    m.dispose();
+    again.dispose();
+  });
+
   it('rejects unknown unit names and unequal widths at a residual addition', () => {
     expect(() => createModel('vgg_mini', { widths: { 'features.1': 4 } })).toThrow(/does not have: features\.1/);
     expect(() => createModel('resnet20', { widthMultiplier: 0.25, widths: { 'layer1.0.conv2': 5 } })).toThrow(

@@ -27,6 +27,9 @@ small = [
     ('resnet50', dict(width_multiplier=0.125, in_channels=3, num_classes=5)),
     ('densenet_bc100', dict(width_multiplier=0.125, in_channels=3, num_classes=10)),
     ('densenet121', dict(width_multiplier=0.125, in_channels=3, num_classes=4)),
+    ('densenet_bc100', dict(width_multiplier=0.125, in_channels=3, num_classes=10,
+                            widths={'features.denseblock1.denselayer1.conv1': 0, 'features.denseblock2.denselayer3.conv2': 0,
+                                    'features.denseblock2.denselayer4.conv2': 7, 'features.transition2.conv': 13})),
     ('vgg_mini', dict(width_multiplier=1, in_channels=3, num_classes=10,
                       widths={'features.0': 5, 'features.3': 7, 'features.7': 9, 'features.10': 3, 'features.14': 11, 'features.17': 6})),
 ]

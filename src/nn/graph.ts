@@ -51,7 +51,7 @@ export interface ModelOptions {
 export interface ModelDescription {
   arch: string;
   options: Required<Omit<ModelOptions, 'widths'>>;
-  /** Output width of every conv-BN unit, by unit name, in topological order. */
+  /** Output width of every conv-BN unit, by unit name, in topological order (0: a deleted DenseNet layer's units). */
   widths: Record<string, number>;
 }
 
@@ -65,11 +65,18 @@ export class WidthPlan {
   ) {
     if (!(multiplier > 0) || !Number.isFinite(multiplier)) fail(arch, `widthMultiplier must be a positive number, got ${multiplier}`);
     for (const [k, v] of Object.entries(explicit)) {
-      if (!Number.isInteger(v) || v < 1) fail(arch, `width of unit '${k}' must be a positive integer, got ${v}`);
+      // 0 is accepted here; only families that can delete a unit (DenseNet layers) let it through.
+      if (!Number.isInteger(v) || v < 0) fail(arch, `width of unit '${k}' must be a non-negative integer, got ${v}`);
     }
   }
   /** Width of unit `name` whose full-size default is `base`. */
   width(name: string, base: number): number {
+    const w = this.widthOrZero(name, base);
+    if (w === 0) fail(this.arch, `unit '${name}' cannot have width 0 (only a DenseNet layer can be deleted)`);
+    return w;
+  }
+  /** Like `width`, but 0 is allowed: the caller deletes the unit. */
+  widthOrZero(name: string, base: number): number {
     this.used.add(name);
     return this.explicit[name] ?? Math.max(1, Math.round(base * this.multiplier));
   }
@@ -84,6 +91,8 @@ export class WidthPlan {
 export class GraphBuilder {
   readonly nodes: ChannelNode[] = [];
   readonly units: NRUnit[] = [];
+  /** Every unit name in topological order with its width; deleted units (width 0) included. */
+  readonly widths: [string, number][] = [];
   private readonly widthOf: number[] = [];
 
   input(channels: number): number {
@@ -94,7 +103,12 @@ export class GraphBuilder {
       fail(name, `conv reads ${conv.inChannels} channels but its input node has ${this.widthOf[input]}`);
     }
     this.units.push({ name, conv, bn, fixed });
+    this.widths.push([name, conv.outChannels]);
     return this.push({ kind: 'unit', name, input }, conv.outChannels);
+  }
+  /** Record a unit the architecture deletes (DenseNet layer of width 0): described, not built. */
+  deleted(name: string): void {
+    this.widths.push([name, 0]);
   }
   add(inputs: number[], where: string): number {
     const w = inputs.map((i) => this.widthOf[i]);
@@ -157,8 +171,7 @@ export abstract class ZooModel extends Module {
     return this.graph.nodes.map((n) => structuredClone(n));
   }
   describe(): ModelDescription {
-    const widths: Record<string, number> = {};
-    for (const u of this.graph.units) widths[u.name] = u.conv.outChannels;
+    const widths = Object.fromEntries(this.graph.widths);
     return { arch: this.arch, options: { ...this.options }, widths };
   }
 }

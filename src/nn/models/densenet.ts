@@ -5,7 +5,8 @@
  *   transitions 1×1 halving the channels + 2×2 average pool; 1140 final channels, 8.27 M parameters.
  * - `densenet121` (ImageNet, k = 32): 7×7/2 stem to 64 + 3×3/2 max-pool, blocks (6, 12, 24, 16).
  * Each layer's output is concatenated after its input, so with explicit widths the concat widths
- * follow from the parts. Names follow torchvision: features.{conv0,norm0,relu0[,pool0]},
+ * follow from the parts. A dense layer given width 0 (for either conv) is deleted — not built,
+ * absent from the state dict and the channel graph, but kept in `describe()` with width 0. Names follow torchvision: features.{conv0,norm0,relu0[,pool0]},
  * features.denseblock<b>.denselayer<l>.{conv1,norm1,relu1,conv2,norm2,relu2},
  * features.transition<t>.{conv,norm,relu,pool}, classifier.
  */
@@ -78,8 +79,17 @@ export class DenseNet extends ZooModel {
       const block = new DenseBlock();
       for (let l = 0; l < count; l++) {
         const lname = `${bname}.denselayer${l + 1}`;
-        const u1 = convBn(g.channels(node), plan.width(`${lname}.conv1`, 4 * k), 1, 1, 0, 1);
-        const u2 = convBn(u1.conv.outChannels, plan.width(`${lname}.conv2`, k), 3, 1, 1, 1);
+        const w1 = plan.widthOrZero(`${lname}.conv1`, 4 * k);
+        const w2 = plan.widthOrZero(`${lname}.conv2`, k);
+        if (w1 === 0 || w2 === 0) {
+          // A whole-dead layer (nr-spec §3.1.5): it adds no channels, so it is left out entirely.
+          g.deleted(`${lname}.conv1`);
+          g.deleted(`${lname}.conv2`);
+          base += k;
+          continue;
+        }
+        const u1 = convBn(g.channels(node), w1, 1, 1, 0, 1);
+        const u2 = convBn(w1, w2, 3, 1, 1, 1);
         const layer = new Sequential();
         addUnit(layer, u1, '1');
         addUnit(layer, u2, '2');
