@@ -44,6 +44,19 @@ describeEachBackend('batchNorm vs PyTorch', () => {
     });
   }
 
+  it('eval backward uses the statistics of its forward even after the running buffers change', async () => {
+    const x = rj.randn([2, 2, 3, 3], { seed: 3, requiresGrad: true });
+    const rm = rj.tensor([0.5, -0.5]), rv = rj.tensor([4, 0.25]);
+    const w = rj.tensor([2, 3], undefined, { requiresGrad: true }), b = rj.zeros([2], { requiresGrad: true });
+    const y = rj.batchNorm(x, rm, rv, w, b, { training: false });
+    rj.batchNorm(rj.randn([2, 2, 3, 3], { seed: 4, mean: 10 }), rm, rv, null, null, { training: true, momentum: 1 });
+    y.backward(rj.onesLike(y));
+    const dx = await x.grad!.toArray();
+    // dx = dy · w / sqrt(var + eps) with the forward's variances 4 and 0.25.
+    expect(dx[0]).toBeCloseTo(2 / Math.sqrt(4 + 1e-5), 5);
+    expect(dx[9]).toBeCloseTo(3 / Math.sqrt(0.25 + 1e-5), 5);
+  });
+
   it('running statistics are optional in training mode', async () => {
     const x = rj.randn([3, 2, 4], { seed: 5 });
     const y = await rj.batchNorm(x, null, null, null, null, { training: true }).toArray();

@@ -7,8 +7,10 @@
  */
 import { runKernel, runKernelMulti } from '../kernels/registry.js';
 import { record } from '../tensor/autograd.js';
+import { engine } from '../tensor/engine.js';
 import { fail, fmtShape } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { copy } from './creation.js';
 import { checkDType, checkTensor, wrap } from './util.js';
 
 export interface BatchNormOptions {
@@ -59,6 +61,11 @@ export function batchNorm(
     const [mu, invstd] = runKernelMulti('bnStats', [x, ...running], { momentum, eps });
     mean = wrap(op, mu);
     stat = wrap(op, invstd);
+  } else if (engine.gradEnabled && (x.requiresGrad || weight?.requiresGrad || bias?.requiresGrad)) {
+    // The backward pass must see the statistics used now, even if a training step updates the
+    // running buffers in place before it runs: snapshot them (C values each).
+    mean = copy(runningMean!);
+    stat = copy(runningVar!);
   } else {
     mean = runningMean!;
     stat = runningVar!;
@@ -84,8 +91,8 @@ export function batchNorm(
     // sums = [Σdy, Σdy·x̂] = [∂L/∂bias, ∂L/∂weight]
     return [dx, wantW ? sums[1] : null, wantW ? sums[0] : null];
   });
-  // Without a backward pass to come (no grad needed, or noGrad), the batch statistics die here.
-  if (!out.node && training) {
+  // Without a backward pass to come (no grad needed, or noGrad), saved statistics die here.
+  if (!out.node && mean !== runningMean) {
     mean.dispose();
     stat.dispose();
   }
