@@ -57,6 +57,15 @@ describeEachBackend('batchNorm vs PyTorch', () => {
     expect(dx[9]).toBeCloseTo(3 / Math.sqrt(0.25 + 1e-5), 5);
   });
 
+  it('handles [N, C] inputs (BatchNorm1d) like [N, C, 1, 1]', async () => {
+    const x2 = rj.randn([6, 5], { seed: 8, mean: 2 });
+    const x4 = rj.reshape(x2, [6, 5, 1, 1]);
+    const a = await rj.batchNorm(x2, null, null, null, null, { training: true }).toArray();
+    const b = await rj.batchNorm(x4, null, null, null, null, { training: true }).toArray();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Math.abs(a[0] + a[5] + a[10] + a[15] + a[20] + a[25])).toBeLessThan(1e-5);
+  });
+
   it('running statistics are optional in training mode', async () => {
     const x = rj.randn([3, 2, 4], { seed: 5 });
     const y = await rj.batchNorm(x, null, null, null, null, { training: true }).toArray();
