@@ -2,6 +2,20 @@
  * The trainer's extension point. Neural Rejuvenation (src/rejuv) plugs into the ordinary training loop
  * through this interface instead of forking it. Every hook is optional; the plain trainer uses none.
  * (Initial contract: the trainer's and NR's authors refine it together, additively.)
+ *
+ * How src/train/trainer.ts calls the hooks:
+ * - Setup: the plugin is made (src/cli/extensions.ts `makePlugin`) after the model exists; on
+ *   `--resume` the model is rebuilt from the checkpoint's `describe()` widths, its weights loaded, then
+ *   the plugin made and `loadState(state)` called with what `state()` returned at save time.
+ * - Each step, inside one `tidy`: `forwardLoss(x, y, true)` (or the default), `loss.backward()`, the
+ *   fused SGD update with `paramUpdateExtras(name)` per parameter, then `stepExtras()`; the returned
+ *   tensors are read back with loss and correct count in the step's single readback and handed to
+ *   `afterStep(values)` (values[i] belongs to stepExtras()[i]).
+ * - Each epoch end: evaluation (`forwardLoss(x, y, false)` under noGrad, BN in eval mode), then
+ *   `endOfEpoch(ctx)` — its decision may add epochs (the LR schedule restarts: epoch e uses the
+ *   nominal LR of e − added) or replace the model (a fresh optimizer is built) — then `metrics()` is
+ *   merged into the epoch's metrics.jsonl row, then the checkpoint (with `state()`) is written.
+ * - The option values of the plugin's CLI flags arrive in `TrainConfig.plugin`, keyed by option name.
  */
 import type { ZooModel } from '../nn/graph.js';
 import type { Tensor } from '../tensor/tensor.js';
