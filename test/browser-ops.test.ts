@@ -27,6 +27,8 @@ it('runs the op checks on the browser WebGPU adapter and agrees with the referen
   expect(report.error, 'checks page error').toBeNull();
   console.log(`browser adapter: ${JSON.stringify(report.adapter && { vendor: report.adapter.vendor, architecture: report.adapter.architecture, description: report.adapter.description })}; ${report.results.length} cases in ${report.seconds.toFixed(1)} s`);
   expect(report.adapter?.backend).toBe('webgpu');
+  // Chromium's SwiftShader must be recognized as a CPU adapter (kernels then avoid workgroup barriers).
+  if (report.adapter?.architecture === 'swiftshader') expect(report.adapter.isSoftware).toBe(true);
   const failed = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.message}`);
   expect(failed, 'failed op checks').toEqual([]);
   expect(report.results.length).toBeGreaterThanOrEqual(40);

@@ -55,9 +55,12 @@ export interface Site {
   close(): Promise<void>;
 }
 
-/** Build what is stale (a no-op when dist is fresh) and serve dist/web on 127.0.0.1 at a free port. */
+/**
+ * Build what is stale (a no-op when dist is fresh; REJUV_SKIP_BUILD=1 skips it) and serve dist/web on
+ * 127.0.0.1 at a free port.
+ */
 export async function startSite(): Promise<Site> {
-  execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+  if (process.env.REJUV_SKIP_BUILD !== '1') execFileSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
   if (!existsSync(join(root, 'dist/web/index.html'))) throw new Error('browser tests: dist/web/index.html was not built (scripts/build.mjs)');
   const { server, url } = (await serve({ dir: join(root, 'dist/web'), port: 0 })) as { server: Server; url: string };
   return { url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };

@@ -57,7 +57,8 @@ export class WebGPUBackend implements Backend {
       limits[k] = device.limits[k];
     }
     const desc = `${info.description ?? ''} ${info.device ?? ''}`.toLowerCase();
-    const isSoftware = info.architecture === 'software' || /llvmpipe|lavapipe|swiftshader|software/.test(desc) || info.vendor === 'google' && /swiftshader/.test(desc);
+    // Chromium's SwiftShader reports itself only in `architecture` (description and device are empty).
+    const isSoftware = info.architecture === 'software' || info.architecture === 'swiftshader' || /llvmpipe|lavapipe|swiftshader|software/.test(desc) || info.vendor === 'google' && /swiftshader/.test(desc);
     this.adapterInfo = {
       backend: 'webgpu',
       vendor: info.vendor ?? '',

@@ -1,0 +1,199 @@
+/**
+ * One training run in the tab: a small VGG on the MNIST subset, SGD with momentum through the
+ * trainer's fused optimizer, optionally Neural Rejuvenation as a TrainingPlugin (the same interface
+ * the Node trainer uses). `step()` runs one batch and does exactly one readback (loss, correct count,
+ * the plugin's extras and the neuron monitor's counts and |γ| together); the caller yields to the page
+ * between steps so it stays responsive.
+ */
+import * as rj from '../src/index.js';
+import { EpochBatches, type Dataset } from '../src/data/index.js';
+import { createModel } from '../src/nn/index.js';
+import type { ZooModel } from '../src/nn/graph.js';
+import { TrainerSGD } from '../src/train/optimizer.js';
+import type { StepOutputs, TrainingPlugin } from '../src/train/plugin.js';
+import { NeuronMonitor, type NeuronSnapshot } from './monitor.js';
+
+export interface NROptions {
+  enabled: boolean;
+  /** Rejuvenate when utilization falls to this share. */
+  target: number;
+  /** Sparsity strength λ on the batch-norm scales. */
+  lambda: number;
+}
+
+export interface SessionOptions {
+  model: string;
+  width: number;
+  batchSize: number;
+  lr: number;
+  trainCount: number;
+  testCount: number;
+  seed: number;
+  nr: NROptions;
+}
+
+/** Builds the NR plugin for a model; `dispose` frees what it holds on the device. */
+export type PluginFactory = (model: ZooModel, o: NROptions) => { plugin: TrainingPlugin; dispose(): void };
+
+export interface StepReport {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** Accuracy on this batch. */
+  acc: number;
+  imagesPerSec: number;
+  neurons: NeuronSnapshot;
+  /** λ in force (0 without NR). */
+  lambda: number;
+  /** The plugin's metrics (utilization, phase, …), when NR is on. */
+  nr: Record<string, unknown> | null;
+}
+
+export interface EpochReport {
+  epoch: number;
+  step: number;
+  testLoss: number;
+  testAcc: number;
+  params: number;
+  /** What the plugin decided (e.g. 'rejuvenated: widths …'). */
+  event: string | null;
+}
+
+/** Cross-entropy from the ops (issue 3), looked up by name so that a missing op fails naming it. */
+function crossEntropy(logits: rj.Tensor, labels: rj.Tensor): rj.Tensor {
+  const f = (rj as unknown as Record<string, unknown>).crossEntropy;
+  if (typeof f !== 'function') throw new Error('session: rj.crossEntropy is not available in this build of the library');
+  return (f as (l: rj.Tensor, y: rj.Tensor) => rj.Tensor)(logits, labels);
+}
+
+function defaultForwardLoss(model: ZooModel, x: rj.Tensor, y: rj.Tensor): StepOutputs {
+  const logits = model.forward(x);
+  return { loss: crossEntropy(logits, y), correct: rj.sum(rj.cast(rj.eq(rj.argmax(rj.detach(logits), 1), y), 'float32')) };
+}
+
+export class Session {
+  model: ZooModel;
+  private optimizer: TrainerSGD;
+  private monitor: NeuronMonitor;
+  private readonly plugin: TrainingPlugin | null;
+  private readonly disposePlugin: () => void;
+  private batches: EpochBatches;
+  private batchIndex = 0;
+  epoch = 0;
+  steps = 0;
+  private images = 0;
+  private busySeconds = 0;
+
+  constructor(readonly opts: SessionOptions, readonly data: Dataset, makePlugin: PluginFactory) {
+    const t = data.train;
+    rj.manualSeed(opts.seed);
+    this.model = createModel(opts.model, { widthMultiplier: opts.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
+    const made = opts.nr.enabled ? makePlugin(this.model, opts.nr) : null;
+    this.plugin = made?.plugin ?? null;
+    this.disposePlugin = made ? () => made.dispose() : () => {};
+    this.optimizer = this.makeOptimizer();
+    this.monitor = new NeuronMonitor(this.model);
+    this.batches = this.epochBatches();
+  }
+
+  private makeOptimizer(): TrainerSGD {
+    return new TrainerSGD(this.model.parameterRefs(), { lr: this.opts.lr, momentum: 0.9, weightDecay: 1e-4, nesterov: false }, (name) => this.plugin?.paramUpdateExtras?.(name));
+  }
+
+  private epochBatches(): EpochBatches {
+    return new EpochBatches(this.data.train, this.data, { batchSize: this.opts.batchSize, seed: this.opts.seed, epoch: this.epoch, dropLast: true });
+  }
+
+  get stepsPerEpoch(): number {
+    return this.batches.length;
+  }
+
+  private forwardLoss(x: rj.Tensor, y: rj.Tensor, training: boolean): StepOutputs {
+    return this.plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(this.model, x, y);
+  }
+
+  /** One SGD step; ends the epoch (evaluation, the plugin's decision) when it was the epoch's last batch. */
+  async step(): Promise<{ step: StepReport; epoch: EpochReport | null }> {
+    const t0 = performance.now();
+    const host = this.batches.prepare(this.batchIndex);
+    const b = host.shape[0];
+    this.model.train();
+    const outs = rj.tidy(() => {
+      const x = rj.tensor(host.x, host.shape);
+      const y = rj.tensor(host.y, [b], { dtype: 'int32' });
+      const { loss, correct } = this.forwardLoss(x, y, true);
+      loss.backward();
+      this.optimizer.step();
+      const extras = this.plugin?.stepExtras?.() ?? [];
+      return { head: [rj.detach(loss), correct], extras, monitor: this.monitor.tensors() };
+    });
+    const all = [...outs.head, ...outs.extras, ...outs.monitor];
+    const vals = await rj.readAll(all);
+    for (const t of all) t.dispose();
+    const loss = vals[0][0];
+    if (!Number.isFinite(loss)) throw new Error(`session: non-finite loss (${loss}) at epoch ${this.epoch + 1}, step ${this.steps + 1}; lower the learning rate and reset`);
+    const nExtras = outs.extras.length;
+    this.plugin?.afterStep?.(vals.slice(2, 2 + nExtras));
+    const neurons = this.monitor.snapshot(vals.slice(2 + nExtras));
+    this.steps++;
+    this.images += b;
+    this.busySeconds += (performance.now() - t0) / 1000;
+    const nr = this.plugin?.metrics?.() ?? null;
+    const step: StepReport = {
+      step: this.steps, epoch: this.epoch + this.batchIndex / this.batches.length, loss, acc: vals[1][0] / b,
+      imagesPerSec: this.images / this.busySeconds, neurons, lambda: typeof nr?.lambda === 'number' ? nr.lambda : 0, nr,
+    };
+    this.batchIndex++;
+    if (this.batchIndex < this.batches.length) return { step, epoch: null };
+    return { step, epoch: await this.endEpoch() };
+  }
+
+  private async endEpoch(): Promise<EpochReport> {
+    const test = await this.evaluate();
+    this.epoch++;
+    let event: string | null = null;
+    const decision = (await this.plugin?.endOfEpoch?.({ epoch: this.epoch, trainLoss: NaN, testAcc: test.acc })) ?? undefined;
+    // The plugin disposed the old model when it built the replacement.
+    const replaced = decision?.model;
+    if (replaced && replaced !== this.model) this.model = replaced;
+    if (decision?.modelReplaced || replaced) {
+      this.optimizer.dispose();
+      this.optimizer = this.makeOptimizer();
+      this.monitor.dispose();
+      this.monitor = new NeuronMonitor(this.model);
+      event = `rejuvenated: widths ${Object.values(this.model.describe().widths).join('·')}`;
+    }
+    this.batchIndex = 0;
+    this.batches = this.epochBatches();
+    return { epoch: this.epoch, step: this.steps, testLoss: test.loss, testAcc: test.acc, params: this.model.numParameters(), event };
+  }
+
+  /** Test loss and accuracy, accumulated on device: one readback for the whole test subset. */
+  async evaluate(): Promise<{ loss: number; acc: number }> {
+    this.model.eval();
+    const batches = new EpochBatches(this.data.test, this.data, { batchSize: Math.max(this.opts.batchSize, 64) });
+    let acc: [rj.Tensor, rj.Tensor] | null = null;
+    for (let i = 0; i < batches.length; i++) {
+      const h = batches.prepare(i);
+      const next = rj.noGrad(() => rj.tidy(() => {
+        const { loss, correct } = this.forwardLoss(rj.tensor(h.x, h.shape), rj.tensor(h.y, [h.shape[0]], { dtype: 'int32' }), false);
+        const l = rj.mul(loss, h.shape[0]);
+        return acc ? [rj.add(acc[0], l), rj.add(acc[1], correct)] : [l, correct];
+      })) as [rj.Tensor, rj.Tensor];
+      acc?.forEach((t) => t.dispose());
+      acc = next;
+    }
+    this.model.train();
+    if (!acc) throw new Error('session: the test subset is empty');
+    const [l, c] = await rj.readAll(acc);
+    acc.forEach((t) => t.dispose());
+    return { loss: l[0] / this.data.test.count, acc: c[0] / this.data.test.count };
+  }
+
+  dispose(): void {
+    this.disposePlugin();
+    this.optimizer.dispose();
+    this.monitor.dispose();
+    this.model.dispose();
+  }
+}
