@@ -68,6 +68,7 @@ function checkGraph(m: ZooModel): ChannelNode[] {
   for (const u of units) {
     expect(u.bn.numFeatures).toBe(u.conv.outChannels);
     expect(sd[`${u.name}.weight`]).toBe(u.conv.weight);
+    expect(sd[`${u.bnName}.weight`]).toBe(u.bn.weight);
   }
   return g;
 }

@@ -140,6 +140,41 @@ describeEachBackend('optimizer classes', () => {
     });
   }
 
+  it('a training step of a zoo model with SGD + MultiStepLR keeps live memory constant and lowers the loss', async () => {
+    rj.manualSeed(0);
+    const model = rj.createModel('vgg_mini', { widthMultiplier: 0.25, inputSize: 8, numClasses: 3 });
+    const opt = new optim.SGD(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
+    const sched = new optim.MultiStepLR(opt, { milestones: [2] });
+    for (const u of model.nrUnits()) opt.setL1(`${u.bnName}.weight`, 1e-3);
+    const x = rj.randn([6, 3, 8, 8], { seed: 4 });
+    const y = rj.tensor([0, 1, 2, 0, 1, 2], [6], { dtype: 'int32' });
+    const losses: number[] = [];
+    const live: number[] = [];
+    for (let s = 0; s < 4; s++) {
+      const loss = rj.tidy(() => {
+        opt.zeroGrad();
+        const l = rj.crossEntropy(model.forward(x), y);
+        l.backward();
+        opt.step();
+        return l;
+      });
+      losses.push(await loss.item());
+      loss.dispose();
+      sched.step();
+      live.push(rj.memory().liveBytes);
+    }
+    // Momentum buffers and gradients appear in step 1; nothing grows afterwards.
+    expect(live[3]).toBe(live[1]);
+    expect(losses[3]).toBeLessThan(losses[0]);
+    expect(opt.paramGroups[0].lr).toBeCloseTo(0.005, 12);
+    const nbt = model.stateDict()['features.1.num_batches_tracked'];
+    expect(Array.from(await nbt.toArray())).toEqual([4]);
+    opt.dispose();
+    model.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
   it('follows parameters replaced by Module.loadStateDict; rejects a mismatched state', async () => {
     const net = new Linear(3, 2);
     const opt = new optim.SGD(net, { lr: 1 });

@@ -23,9 +23,12 @@ import type { Linear } from './linear.js';
 import { Module } from './module.js';
 
 export interface NRUnit {
+  /** The conv's state-dict path (e.g. `features.3`, `layer1.0.conv2`). */
   name: string;
   conv: Conv2d;
   bn: BatchNorm2d;
+  /** The BN's state-dict path: its γ is the parameter `${bnName}.weight` (the L1 hook's target). */
+  bnName: string;
   fixed: boolean;
 }
 
@@ -102,7 +105,7 @@ export class GraphBuilder {
     if (conv.inChannels !== this.widthOf[input]) {
       fail(name, `conv reads ${conv.inChannels} channels but its input node has ${this.widthOf[input]}`);
     }
-    this.units.push({ name, conv, bn, fixed });
+    this.units.push({ name, conv, bn, bnName: '', fixed });
     this.widths.push([name, conv.outChannels]);
     return this.push({ kind: 'unit', name, input }, conv.outChannels);
   }
@@ -165,7 +168,11 @@ export abstract class ZooModel extends Module {
   }
 
   nrUnits(): NRUnit[] {
-    return [...this.graph.units];
+    if (this.graph.units.some((u) => u.bnName === '')) {
+      const paths = new Map(this.namedModules().map(([p, m]) => [m, p]));
+      for (const u of this.graph.units) u.bnName = paths.get(u.bn) ?? fail(this.arch, `BN of unit '${u.name}' is not in the module tree`);
+    }
+    return this.graph.units.map((u) => ({ ...u }));
   }
   channelGraph(): ChannelNode[] {
     return this.graph.nodes.map((n) => structuredClone(n));
