@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as rj from '../src/index.js';
-import { BatchNorm2d, Conv2d, createModel, Linear, ReLU, Sequential } from '../src/nn/index.js';
+import { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, createModel, Dropout, Flatten, Linear, MaxPool2d, ReLU, Sequential } from '../src/nn/index.js';
 import { engine } from '../src/tensor/engine.js';
 import { backendFor } from './helpers/backends.js';
 
@@ -41,6 +41,49 @@ describe('state dict names match PyTorch', () => {
       m.dispose();
     });
   }
+});
+
+describe('layers and initializers', () => {
+  it('Linear is x·Wᵀ + b; parameter-free layers keep their contract', async () => {
+    const lin = new Linear(3, 2);
+    lin.registerParameter('weight', rj.tensor([[1, 2, 3], [4, 5, 6]]));
+    lin.registerParameter('bias', rj.tensor([10, 20]));
+    const x = rj.tensor([[1, 0, -1], [2, 1, 0]]);
+    expect(Array.from(await lin.forward(x).toArray())).toEqual([8, 18, 14, 33]);
+    expect(() => lin.forward(rj.zeros([2, 4]))).toThrow(/Linear: expected input \[N, 3\], got \[2, 4\]/);
+    const img = rj.randn([2, 3, 6, 6], { seed: 1 });
+    const net = new Sequential(new MaxPool2d(2), new AvgPool2d(3), new Flatten());
+    expect(net.forward(img).shape).toEqual([2, 3]);
+    expect(new AdaptiveAvgPool2d(1).forward(img).shape).toEqual([2, 3, 1, 1]);
+    const drop = new Dropout(0.5);
+    const kept = Array.from(await drop.forward(img).toArray());
+    expect(kept.filter((v) => v === 0).length).toBeGreaterThan(10);
+    drop.eval();
+    expect(Array.from(await drop.forward(img).toArray())).toEqual(Array.from(await img.toArray()));
+    lin.dispose();
+  });
+
+  it('PyTorch defaults: Conv2d/Linear weight and bias U(±1/√fan_in); He normal fan-out; seeded', async () => {
+    rj.manualSeed(11);
+    const conv = new Conv2d(8, 16, 3);
+    const fanIn = 8 * 9;
+    const w = Array.from(await conv.weight.toArray());
+    const b = Array.from(await conv.bias!.toArray());
+    const bound = 1 / Math.sqrt(fanIn);
+    expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+    expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(0.95 * bound);
+    expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bound);
+    // Uniform on ±bound has variance bound²/3.
+    expect(w.reduce((s, v) => s + v * v, 0) / w.length).toBeCloseTo((bound * bound) / 3, 3);
+    const he = Array.from(await rj.nn.init.kaimingNormal([64, 32, 3, 3]).toArray());
+    expect(Math.sqrt(he.reduce((s, v) => s + v * v, 0) / he.length)).toBeCloseTo(Math.sqrt(2 / (64 * 9)), 3);
+    rj.manualSeed(11);
+    const again = new Conv2d(8, 16, 3);
+    expect(Array.from(await again.weight.toArray())).toEqual(w);
+    expect(() => rj.nn.init.fans([3])).toThrow(/rank ≥ 2/);
+    conv.dispose();
+    again.dispose();
+  });
 });
 
 describe('Module', () => {
