@@ -157,7 +157,8 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   if (x.shape[ax] === 0 && indices.size > 0) fail('gather', `axis ${ax} of ${fmtShape(x.shape)} is empty`);
   const attrs: GatherAttrs = { axis: ax };
   const out = run('gather', 'gather', [x, indices], attrs);
-  return record('gather', [x], out, (g) => [scatterAdd(g, indices, ax, x.shape[ax])]);
+  // indices are listed as an input (with no gradient) so that the graph holds on to them.
+  return record('gather', [x, indices], out, (g) => [scatterAdd(g, indices, ax, x.shape[ax]), null]);
 }
 
 /** PyTorch's index_select: gather with a 1-D index tensor. */
@@ -183,7 +184,7 @@ export function scatterAdd(g: Tensor, indices: Tensor, axis: number, axisLen: nu
   if (!Number.isInteger(axisLen) || axisLen < 0) fail('scatterAdd', `axisLen must be a non-negative integer, got ${axisLen}`);
   const attrs: ScatterAddAttrs = { axis, axisLen };
   const out = run('scatterAdd', 'scatterAdd', [g, indices], attrs);
-  return record('scatterAdd', [g], out, (gg) => [gather(gg, indices, axis)]);
+  return record('scatterAdd', [g, indices], out, (gg) => [gather(gg, indices, axis), null]);
 }
 
 // --- views: flatten, squeeze, unsqueeze, expand ---------------------------------------------------
