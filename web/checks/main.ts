@@ -7,6 +7,7 @@ import { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
 import type { DeviceInfo } from '../../src/tensor/backend.js';
 import '../../src/index.js';
 import { basicCases } from './cases-basic.js';
+import { cnnCases } from './cases-cnn.js';
 import { runCase, type AnyCase, type CaseResult } from './runner.js';
 
 export interface ChecksReport {
@@ -20,7 +21,7 @@ export interface ChecksReport {
 const report: ChecksReport = { done: false, adapter: null, results: [], error: null, seconds: 0 };
 (globalThis as { __checks?: ChecksReport }).__checks = report;
 
-const cases: AnyCase[] = [...basicCases];
+const cases: AnyCase[] = [...basicCases, ...cnnCases];
 
 const $ = (id: string) => document.getElementById(id)!;
 
