@@ -37,10 +37,19 @@ function train(label, seed, extra, w = width) {
   const args = [cli, 'train', '--model', model, '--width', String(w), '--dataset', dataset, '--epochs', String(epochs), '--lr', lr,
     '--batch-size', '64', '--seed', String(seed), '--out', dir, '--backend', backend,
     ...(trainLimit ? ['--train-limit', trainLimit] : []), ...(testLimit ? ['--test-limit', testLimit] : []), ...extra];
-  const t0 = Date.now();
-  process.stderr.write(`[nr-experiment] node ${args.join(' ')}\n`);
-  execFileSync('node', ['--no-warnings', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const wall = (Date.now() - t0) / 1000;
+  // A finished run leaves DONE (its wall time): rerunning the script reuses it instead of training again.
+  const done = join(dir, 'DONE');
+  let wall;
+  if (existsSync(done)) {
+    wall = JSON.parse(readFileSync(done, 'utf8')).wall;
+    process.stderr.write(`[nr-experiment] reusing ${dir}\n`);
+  } else {
+    const t0 = Date.now();
+    process.stderr.write(`[nr-experiment] node ${args.join(' ')}\n`);
+    execFileSync('node', ['--no-warnings', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    wall = (Date.now() - t0) / 1000;
+    writeFileSync(done, JSON.stringify({ wall }));
+  }
   const rows = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   return { label, seed, rows, wall, cmd: `node ${args.join(' ')}`, width: w };
 }

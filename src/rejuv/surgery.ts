@@ -7,8 +7,7 @@
  * weights are laid out in the concatenation's physical order by one more gather (see `Layout`).
  */
 import type { NRUnit, ZooModel } from '../nn/graph.js';
-import type { Module } from '../nn/module.js';
-import { ones } from '../ops/creation.js';
+import { copy, ones } from '../ops/creation.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import { fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -92,10 +91,6 @@ export interface SurgeryResult {
   effectiveParams: number;
 }
 
-function pathsOf(model: ZooModel): Map<Module, string> {
-  return new Map(model.namedModules().map(([p, m]) => [m, p]));
-}
-
 /** Column permutation into the physical order, when a concatenation needs one. */
 function toPhysical(t: Tensor, rows: number, lay: Layout, inner: number, outShape: readonly number[]): Tensor {
   if (isIdentity(lay.logicalOf)) return t;
@@ -118,13 +113,11 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
   const widths: Record<string, number> = {};
   g.units.forEach((u, l) => (widths[u.name] = newW[l]));
   const next = rebuildModel(model, widths);
-  const newPaths = pathsOf(next);
   const newUnits = next.nrUnits();
   const seed = opts.seed ?? 0;
   const split: Split = { aOut: [], aIn: [], splitIn: [], inPerm: [], classifierS: [] };
 
   noGrad(() => {
-    const sd = new Map<string, Tensor>();
     tidy(() => {
       g.units.forEach((u, l) => {
         const old: NRUnit = mg.units[l];
@@ -146,18 +139,18 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
           sr: lay.split ? zero : he, rs: zero, rr: he,
         });
         const conv = newUnits[l].conv, bn = newUnits[l].bn;
-        sd.set(`${newPaths.get(conv)}.weight`, toPhysical(w, C, lay, k, [C, Cin, kh, kw]));
+        // Installed directly (no state-dict copy): the module takes the tensor out of this tidy scope.
+        conv.registerParameter('weight', toPhysical(w, C, lay, k, [C, Cin, kh, kw]));
         if (old.conv.bias) fail('nr.rejuvenate', `unit ${u.name}: NR-conv units have no conv bias (spec §1.2)`);
         const vec = (t: Tensor | null, fresh: number, name: string) => {
           if (!t) fail('nr.rejuvenate', `unit ${u.name}: batch norm has no ${name}`);
           const s = gatherSurvived(t, [oldW[l], 1, 1], rows, indexTensor([0]), [A]);
           return maskedInit(s, { view: [C, 1, 1], a: A, b: 1, seed, sr: { random: false, value: fresh }, rs: zero, rr: zero, outShape: [C] });
         };
-        const bp = newPaths.get(bn)!;
-        sd.set(`${bp}.weight`, vec(old.bn.weight, 0.5, 'γ'));
-        sd.set(`${bp}.bias`, vec(old.bn.bias, 0, 'β'));
-        sd.set(`${bp}.running_mean`, vec(old.bn.runningMean, 0, 'running_mean'));
-        sd.set(`${bp}.running_var`, vec(old.bn.runningVar, 1, 'running_var'));
+        bn.registerParameter('weight', vec(old.bn.weight, 0.5, 'γ'));
+        bn.registerParameter('bias', vec(old.bn.bias, 0, 'β'));
+        bn.registerBuffer('running_mean', vec(old.bn.runningMean, 0, 'running_mean'));
+        bn.registerBuffer('running_var', vec(old.bn.runningVar, 1, 'running_var'));
       });
       // Classifier: survived columns copied, rejuvenated columns N(0, 0.01²), bias copied.
       const lay = layoutOf(g.classifier, masks, oldW, newW);
@@ -165,11 +158,9 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
       const gathered = gatherSurvived(cls.weight, [K, cls.weight.shape[1], 1], indexTensor(range(K)), indexTensor(lay.survived), [K, a, 1]);
       const zero = { random: false, value: 0 };
       const w = maskedInit(gathered, { view: [K, lay.newWidth, 1], a: K, b: a, seed, offset: 2 ** 27, sr: zero, rr: zero, rs: { random: true, value: 0.01 }, outShape: [K, lay.newWidth] });
-      const cp = newPaths.get(next.classifier)!;
-      sd.set(`${cp}.weight`, toPhysical(w, K, lay, 1, [K, lay.newWidth]));
-      if (cls.bias) sd.set(`${cp}.bias`, cls.bias);
+      next.classifier.registerParameter('weight', toPhysical(w, K, lay, 1, [K, lay.newWidth]));
+      if (cls.bias) next.classifier.registerParameter('bias', copy(cls.bias));
       split.classifierS = lay.logicalOf.map((l) => (l < a ? 1 : 0));
-      next.loadStateDict(sd, { strict: false });
     });
   });
   if (opts.masks) installMasks(next, split);
