@@ -23,6 +23,7 @@ type Suite = { name: string; load: () => Promise<{ run(ctx: BenchContext): Promi
 
 const SUITES: Suite[] = [
   { name: 'matmul', load: () => import('./matmul.js') },
+  { name: 'nr', load: () => import('./nr.js') },
   { name: 'bn', load: () => import('./bn.js') },
 ];
 
