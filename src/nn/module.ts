@@ -73,6 +73,8 @@ export abstract class Module {
       keep(t);
       if (isParam) {
         if (t.dtype !== 'float32') fail(this.kind, `parameter '${name}' must be float32, got ${t.dtype}`);
+        // A parameter is a leaf: forget how it was computed, so gradients stop at it.
+        t.node = null;
         t.requiresGrad = true;
       }
     }
