@@ -277,6 +277,19 @@ describe('creation and cast: webgpu vs reference', () => {
   });
 });
 
+describeEachBackend('rank-0 tensors, hand-checked values', () => {
+  it('reduce along axis 0 or -1 of a scalar (the scalar itself, as in PyTorch)', async () => {
+    const x = rj.tensor(3);
+    for (const t of [rj.sum(x, 0), rj.max(x, -1, { keepDim: true }), rj.min(x, [0]), rj.mean(x, 0), rj.sum(x)]) {
+      expect(t.shape).toEqual([]);
+      expect(await t.item()).toBe(3);
+    }
+    expect(await rj.argmax(x, 0).item()).toBe(0);
+    expect(await rj.logSoftmax(x).item()).toBe(0);
+    expect(() => rj.sum(x, 1)).toThrow('sum: axis 1 is out of range for rank 0');
+  });
+});
+
 describeEachBackend('shape ops, hand-checked values', () => {
   it('transpose of a 2×3', async () => {
     expect(Array.from(await rj.transpose(rj.tensor([[1, 2, 3], [4, 5, 6]])).toArray())).toEqual([1, 4, 2, 5, 3, 6]);

@@ -55,8 +55,10 @@ export function normalizeAxes(where: string, axes: number | readonly number[] | 
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = new Set<number>();
   for (const a of list) {
-    if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1)) fail(where, `axis ${a} is out of range for rank ${rank}`);
-    out.add(a < 0 ? a + rank : a);
+    // A scalar accepts axis 0 or -1 (as in PyTorch) and has no axis to reduce: it maps to none.
+    const r = Math.max(rank, 1);
+    if (!Number.isInteger(a) || a < -r || a >= r) fail(where, `axis ${a} is out of range for rank ${rank}`);
+    if (rank > 0) out.add(a < 0 ? a + rank : a);
   }
   return [...out].sort((x, y) => x - y);
 }
