@@ -15,7 +15,7 @@ import { tensor } from '../ops/creation.js';
 import { readAll } from '../tensor/tensor.js';
 import { Checkpoint, writeFileAtomic } from '../train/checkpoint.js';
 import { defaultMilestones, type TrainConfig } from '../train/config.js';
-import { modelFromDescription } from '../train/models.js';
+import { modelFromDescription } from '../nn/models/index.js';
 import { encodeSafetensors, fromTyped } from '../train/safetensors.js';
 import { Trainer, evaluateModel, type RunState } from '../train/trainer.js';
 import type { ModelDescription } from '../nn/graph.js';

@@ -1,13 +1,11 @@
 /**
- * The trainer's view of an optimizer: SGD with momentum over the model's live parameter handles (they
- * follow `loadStateDict` and surgery), one fused update dispatch per parameter (`sgdUpdate`, in place),
- * with per-parameter extras from the plugin (NR's l1 on batch-norm scales). Its state is the momentum
- * buffers, saved in checkpoints as `@optim/<param>/momentum_buffer`.
+ * A small compatibility face over `nn.SGD` for callers that want the trainer's optimizer in one line
+ * (bench/nr.ts, web/session.ts): SGD over live parameter handles, the plugin's per-parameter extras
+ * (NR's l1 on batch-norm scales) fused into each update, gradients dropped after the step. The update
+ * itself is nn.SGD's (one fused `sgdUpdate` dispatch per parameter); the trainer uses nn.SGD directly.
  */
 import type { ParamRef } from '../nn/module.js';
-import { sgdUpdate } from '../ops/optim.js';
-import { fail } from '../tensor/errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { SGD, type UpdateExtras } from '../nn/optim.js';
 
 export interface SgdConfig {
   lr: number;
@@ -17,49 +15,29 @@ export interface SgdConfig {
 }
 
 export class TrainerSGD {
-  lr: number;
   steps = 0;
-  private readonly buffers = new Map<string, Tensor>();
+  readonly sgd: SGD;
 
-  constructor(private readonly params: ParamRef[], private readonly cfg: SgdConfig, private readonly extras?: (name: string) => { l1?: number } | undefined) {
-    this.lr = cfg.lr;
+  constructor(params: ParamRef[], cfg: SgdConfig, extras?: UpdateExtras) {
+    this.sgd = new SGD(params, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov });
+    if (extras) this.sgd.extras = extras;
+  }
+
+  get lr(): number {
+    return this.sgd.paramGroups[0].lr;
+  }
+  set lr(v: number) {
+    for (const g of this.sgd.paramGroups) g.lr = v;
   }
 
   /** Update every parameter that has a gradient, then drop the gradients. */
   step(): void {
-    for (const p of this.params) {
-      const t = p.get();
-      const g = t.grad;
-      if (!g) continue;
-      const l1 = this.extras?.(p.name)?.l1 ?? 0;
-      const buf = sgdUpdate(t, g, this.buffers.get(p.name) ?? null, { lr: this.lr, momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay, nesterov: this.cfg.nesterov, l1 });
-      if (buf) this.buffers.set(p.name, buf);
-      t.grad = null;
-    }
+    this.sgd.step();
+    this.sgd.zeroGrad();
     this.steps++;
   }
 
-  /** Slots for the checkpoint: [param name, slot name, tensor]. */
-  state(): [string, string, Tensor][] {
-    return [...this.buffers].map(([n, t]) => [n, 'momentum_buffer', t]);
-  }
-
-  /** Install saved momentum buffers (the optimizer takes ownership). */
-  loadState(slots: Map<string, Map<string, Tensor>>, file: string): void {
-    const names = new Set(this.params.map((p) => p.name));
-    for (const [name, m] of slots) {
-      if (!names.has(name)) fail('checkpoint', `${file}: optimizer state for unknown parameter '${name}'`);
-      const buf = m.get('momentum_buffer');
-      if (!buf || m.size !== 1) fail('checkpoint', `${file}: optimizer state of '${name}' must be exactly one momentum_buffer, got ${[...m.keys()].join(', ')}`);
-      const p = this.params.find((q) => q.name === name)!.get();
-      if (buf.shape.join() !== p.shape.join()) fail('checkpoint', `${file}: momentum buffer of '${name}' has shape [${buf.shape.join(', ')}], the parameter [${p.shape.join(', ')}]`);
-      this.buffers.get(name)?.dispose();
-      this.buffers.set(name, buf);
-    }
-  }
-
   dispose(): void {
-    for (const t of this.buffers.values()) t.dispose();
-    this.buffers.clear();
+    this.sgd.dispose();
   }
 }

@@ -20,13 +20,14 @@ import { cast, detach, generatorState, manualSeed, setGeneratorState, tensor } f
 import { eq } from '../ops/elementwise.js';
 import { sum } from '../ops/reduce.js';
 import * as ops from '../ops/index.js';
+import { crossEntropy } from '../ops/loss.js';
 import { backend, keep, noGrad, tidy } from '../tensor/engine.js';
 import { RejuvError, fail } from '../tensor/errors.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import { Checkpoint, OPTIM_PREFIX, saveCheckpoint, toEngine, writeFileAtomic } from './checkpoint.js';
 import { lrAt, type TrainConfig } from './config.js';
-import { buildModel, modelFromDescription } from './models.js';
-import { TrainerSGD } from './optimizer.js';
+import { createModel, modelFromDescription } from '../nn/models/index.js';
+import { SGD, type OptimizerState } from '../nn/optim.js';
 import type { StepOutputs, TrainingPlugin } from './plugin.js';
 import { Progress, fmtDuration } from './progress.js';
 import { writeReport, type MetricsRow } from './report.js';
@@ -41,14 +42,6 @@ export interface RunState {
   shift: number;
   history: MetricsRow[];
   config: TrainConfig;
-}
-
-type CrossEntropy = (logits: Tensor, labels: Tensor) => Tensor;
-/** Cross-entropy from the ops (issue 3); named lookup so a missing op fails with its name. */
-export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
-  const f = (ops as unknown as Record<string, unknown>).crossEntropy;
-  if (typeof f !== 'function') fail('trainer: rj.crossEntropy', 'the op is not available (not exported from src/ops/index.ts yet)');
-  return (f as CrossEntropy)(logits, labels);
 }
 
 /** Default loss and correct-count: cross-entropy on model(x), argmax over classes. */
@@ -76,11 +69,13 @@ export interface TrainerHooks {
 
 export class Trainer {
   private model!: ZooModel;
-  private optimizer!: TrainerSGD;
+  private optimizer!: SGD;
   private plugin: TrainingPlugin | null = null;
   private readonly progress: Progress;
   private data!: Dataset;
   private state!: RunState;
+  /** Optimizer steps taken over the whole run (metrics' `step`). */
+  private steps = 0;
 
   constructor(private readonly cfg: TrainConfig, private readonly hooks: TrainerHooks = {}) {
     this.progress = hooks.progress ?? new Progress();
@@ -92,7 +87,9 @@ export class Trainer {
 
   private makeOptimizer(): void {
     this.optimizer?.dispose();
-    this.optimizer = new TrainerSGD(this.model.parameterRefs(), this.cfg, (name) => this.plugin?.paramUpdateExtras?.(name));
+    const c = this.cfg;
+    this.optimizer = new SGD(this.model, { lr: c.lr, momentum: c.momentum, weightDecay: c.weightDecay, nesterov: c.nesterov });
+    this.optimizer.extras = (name) => this.plugin?.paramUpdateExtras?.(name);
   }
 
   /** Build everything fresh, or from DIR/checkpoint.safetensors with --resume. */
@@ -105,7 +102,7 @@ export class Trainer {
     if (cfg.resume && !resumeFrom) this.progress.line(`--resume: no ${this.checkpointPath} yet, starting from scratch`);
     manualSeed(cfg.seed);
     if (!resumeFrom) {
-      this.model = buildModel(cfg.model, { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
+      this.model = createModel(cfg.model, { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
       this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
       this.makeOptimizer();
       this.state = { epochsDone: 0, shift: 0, history: [], config: cfg };
@@ -122,10 +119,17 @@ export class Trainer {
     this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
     if (this.plugin?.loadState && resumeFrom.hasMeta('plugin')) this.plugin.loadState(resumeFrom.meta('plugin'));
     this.makeOptimizer();
-    const slots = new Map<string, Map<string, Tensor>>();
-    for (const [p, m] of resumeFrom.optimizerSlots()) slots.set(p, new Map([...m].map(([s, st]) => [s, keep(toEngine(st, `${OPTIM_PREFIX}${p}/${s}`, resumeFrom.file))])));
-    this.optimizer.loadState(slots, resumeFrom.file);
-    this.optimizer.steps = resumeFrom.meta<{ steps: number }>('optimizer').steps;
+    const tensors: Record<string, Tensor> = {};
+    for (const [p, m] of resumeFrom.optimizerSlots()) for (const [slot, st] of m) tensors[`${p}.${slot}`] = toEngine(st, `${OPTIM_PREFIX}${p}/${slot}`, resumeFrom.file);
+    const saved = resumeFrom.meta<{ state: OptimizerState['meta']; steps: number }>('optimizer');
+    try {
+      this.optimizer.loadStateDict({ meta: saved.state, tensors });
+    } catch (e) {
+      fail('checkpoint', `${resumeFrom.file}: optimizer state does not fit: ${(e as Error).message}`);
+    } finally {
+      for (const t of Object.values(tensors)) t.dispose();
+    }
+    this.steps = saved.steps;
     setGeneratorState(resumeFrom.meta('rng'));
     this.state = { ...run, config: cfg };
     this.progress.line(`resumed from ${this.checkpointPath} after epoch ${run.epochsDone}`);
@@ -145,7 +149,7 @@ export class Trainer {
       if (this.hooks.stopAfterEpochs !== undefined && ranHere >= this.hooks.stopAfterEpochs) break;
       const epoch = this.state.epochsDone;
       const lr = lrAt(cfg, epoch, this.state.shift);
-      this.optimizer.lr = lr;
+      for (const g of this.optimizer.paramGroups) g.lr = lr;
       const t0 = Date.now();
       const train = await this.trainEpoch(epoch, runStart, () => imagesDone, (n) => (imagesDone += n));
       const seconds = (Date.now() - t0) / 1000;
@@ -159,7 +163,7 @@ export class Trainer {
       if (decision?.modelReplaced || decision?.model) this.makeOptimizer();
       const row: MetricsRow = {
         epoch: epoch + 1, lr, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc,
-        imagesPerSec: train.images / seconds, params: this.model.numParameters(), seconds, step: this.optimizer.steps,
+        imagesPerSec: train.images / seconds, params: this.model.numParameters(), seconds, step: this.steps,
         ...(this.plugin?.metrics?.() ?? {}),
       };
       this.state.history.push(row);
@@ -196,11 +200,13 @@ export class Trainer {
         const { loss, correct: c } = this.forwardLoss(x, y, true);
         loss.backward();
         this.optimizer.step();
+        this.optimizer.zeroGrad();
         return [detach(loss), c, ...(this.plugin?.stepExtras?.() ?? [])];
       });
       // Submit the step, then prepare the next batch on the host while the device works.
       backend().flush();
       if (i + 1 < batches.length) next = batches.prepare(i + 1);
+      this.steps++;
       const vals = await readAll(outs);
       for (const t of outs) t.dispose();
       const loss = vals[0][0];
@@ -228,12 +234,16 @@ export class Trainer {
 
   private async saveCheckpoint(): Promise<void> {
     const tensors: [string, Tensor][] = Object.entries(this.model.stateDict());
-    for (const [p, slot, t] of this.optimizer.state()) tensors.push([`${OPTIM_PREFIX}${p}/${slot}`, t]);
+    const opt = this.optimizer.stateDict();
+    for (const [key, t] of Object.entries(opt.tensors)) {
+      const dot = key.lastIndexOf('.');
+      tensors.push([`${OPTIM_PREFIX}${key.slice(0, dot)}/${key.slice(dot + 1)}`, t]);
+    }
     const meta: Record<string, unknown> = {
       model: this.model.describe(),
       run: this.state,
       rng: generatorState(),
-      optimizer: { kind: 'sgd', lr: this.optimizer.lr, momentum: this.cfg.momentum, weightDecay: this.cfg.weightDecay, nesterov: this.cfg.nesterov, steps: this.optimizer.steps },
+      optimizer: { state: opt.meta, steps: this.steps },
       dataset: { name: this.data.name, train: this.data.train.source, mean: this.data.mean, std: this.data.std },
     };
     if (this.plugin) meta.pluginName = this.plugin.name;
