@@ -9,7 +9,7 @@ import * as rj from '../src/index.js';
 import { EpochBatches, type Dataset } from '../src/data/index.js';
 import { createModel } from '../src/nn/index.js';
 import type { ZooModel } from '../src/nn/graph.js';
-import { TrainerSGD } from '../src/train/optimizer.js';
+import { SGD } from '../src/nn/optim.js';
 import type { StepOutputs, TrainingPlugin } from '../src/train/plugin.js';
 import { NeuronMonitor, type NeuronSnapshot } from './monitor.js';
 
@@ -73,7 +73,7 @@ function defaultForwardLoss(model: ZooModel, x: rj.Tensor, y: rj.Tensor): StepOu
 
 export class Session {
   model: ZooModel;
-  private optimizer: TrainerSGD;
+  private optimizer: SGD;
   private monitor: NeuronMonitor;
   private readonly plugin: TrainingPlugin | null;
   private readonly disposePlugin: () => void;
@@ -96,8 +96,11 @@ export class Session {
     this.batches = this.epochBatches();
   }
 
-  private makeOptimizer(): TrainerSGD {
-    return new TrainerSGD(this.model.parameterRefs(), { lr: this.opts.lr, momentum: 0.9, weightDecay: 1e-4, nesterov: false }, (name) => this.plugin?.paramUpdateExtras?.(name));
+  private makeOptimizer(): SGD {
+    const sgd = new SGD(this.model, { lr: this.opts.lr, momentum: 0.9, weightDecay: 1e-4 });
+    // NR's sparsity term λ·sign(γ) rides in the same fused update.
+    sgd.extras = (name) => this.plugin?.paramUpdateExtras?.(name);
+    return sgd;
   }
 
   private epochBatches(): EpochBatches {
@@ -124,6 +127,7 @@ export class Session {
       const { loss, correct } = this.forwardLoss(x, y, true);
       loss.backward();
       this.optimizer.step();
+      this.optimizer.zeroGrad();
       const extras = this.plugin?.stepExtras?.() ?? [];
       return { head: [rj.detach(loss), correct], extras, monitor: this.monitor.tensors() };
     });
