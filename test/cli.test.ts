@@ -99,3 +99,32 @@ describe('learning-rate schedule', () => {
     expect(lrAt(cos, 10)).toBeCloseTo(0.05, 12);
   });
 });
+
+describe('progress and report pieces', () => {
+  it('draws a live bar on a TTY and plain periodic lines otherwise', async () => {
+    const { Progress } = await import('../src/train/progress.js');
+    const p = { epoch: 1, epochs: 3, done: 5, total: 10, loss: 1.23456, acc: 0.5, imagesPerSec: 100, etaSec: 75 };
+    let tty = '';
+    const live = new Progress({ isTTY: true, columns: 200, write: (s: string) => (tty += s) });
+    live.step(p);
+    live.line('summary');
+    expect(tty).toMatch(/^\r\x1b\[2K\[#{12}\.{12}\] epoch 1\/3 5\/10 loss 1\.2346 acc 50\.00% 100 img\/s ETA 1m15s/);
+    expect(tty.endsWith('\r\x1b[2Ksummary\n')).toBe(true);
+    let plain = '';
+    const log = new Progress({ isTTY: false, write: (s: string) => (plain += s) }, 60_000);
+    log.step(p);
+    log.step({ ...p, done: 6 }); // within the interval: suppressed
+    expect(plain).toBe('epoch 1/3 5/10 loss 1.2346 acc 50.00% 100 img/s ETA 1m15s\n');
+  });
+  it('charts plugin series: numbers as one line, arrays and objects as one line per element', async () => {
+    const { chartsFor } = await import('../src/train/report.js');
+    const rows = [
+      { epoch: 1, lr: 0.1, trainLoss: 2, trainAcc: 0.1, testLoss: 2, testAcc: 0.1, utilization: 1, alivePerLayer: [16, 32], phase: 'monitor' },
+      { epoch: 2, lr: 0.1, trainLoss: 1, trainAcc: 0.5, testLoss: 1.5, testAcc: 0.4, utilization: 0.5, alivePerLayer: [8, 30], phase: 'monitor' },
+    ];
+    const charts = chartsFor(rows);
+    expect(charts.map((c) => c.title)).toEqual(['loss', 'accuracy', 'learning rate', 'utilization', 'alivePerLayer']);
+    expect(charts[3].series[0].values).toEqual([1, 0.5]);
+    expect(charts[4].series.map((s) => [s.label, s.values])).toEqual([['alivePerLayer[0]', [16, 8]], ['alivePerLayer[1]', [32, 30]]]);
+  });
+});
