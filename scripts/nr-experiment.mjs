@@ -29,7 +29,7 @@ const out = opt('out', `runs/nr-experiment/${dataset}`);
 const results = opt('results', 'docs/results.md');
 const backend = opt('backend', 'webgpu');
 
-const cli = join('dist', 'node', 'cli.js');
+const cli = opt('cli', join('dist', 'node', 'cli.js'));
 if (!existsSync(cli)) throw new Error(`nr-experiment: ${cli} is missing; run \`node scripts/build.mjs\` first`);
 
 function train(label, seed, extra, w = width) {

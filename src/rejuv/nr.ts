@@ -60,6 +60,7 @@ export interface NRState {
   steps: number;
   epochs: number;
   rejuvenatedAtEpoch: number | null;
+  forcedAtEpoch?: number | null;
   roundsDone: number;
   split: Split | null;
   plan: { rate: number; alive: number[]; widths: number[] } | null;
@@ -260,7 +261,7 @@ export class NeuralRejuvenation {
   state(): NRState {
     return {
       phase: this.phase, lambda: this.lambda.state(), history: this.history, steps: this.steps, epochs: this.epochs,
-      rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, roundsDone: this.roundsDone, split: this.split,
+      rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, forcedAtEpoch: this.forcedAtEpoch, roundsDone: this.roundsDone, split: this.split,
       plan: this.lastPlan ? { rate: this.lastPlan.rate, alive: this.lastPlan.alive, widths: this.lastPlan.widths } : null,
       effectiveParams: this.effectiveParams, lastAlive: this.lastAlive,
     };
@@ -276,6 +277,7 @@ export class NeuralRejuvenation {
     this.epochs = s.epochs;
     this.rejuvenatedAtEpoch = s.rejuvenatedAtEpoch;
     this.roundsDone = s.roundsDone ?? (s.split ? 1 : 0);
+    this.forcedAtEpoch = s.forcedAtEpoch ?? null;
     this.split = s.split;
     this.effectiveParams = s.effectiveParams;
     this.lastAlive = s.lastAlive;
