@@ -1,12 +1,14 @@
 /**
  * WebGPU conv2d kernels (forward, input gradient, weight gradient) as implicit GEMMs; see the headers
- * of shaders/conv2d_*.wgsl. Two variants of each: register tiling without barriers for CPU adapters
- * (lavapipe, SwiftShader: barriers are emulated there and slow) and workgroup-memory tiling for GPUs.
- * `setConvVariant` forces one (the tests run both on whatever adapter is present).
+ * of shaders/conv2d_*.wgsl. Variants: for CPU adapters (lavapipe, SwiftShader: barriers are emulated
+ * there and slow) register tiling without barriers, and on those with 8-lane subgroups (lavapipe)
+ * forward and dgrad share weights across lanes by subgroupBroadcast (conv2d_sg.wgsl); workgroup-memory
+ * tiling for GPUs. `setConvVariant` forces one (the tests run all of them on whatever adapter is present).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
 import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
+import sgSrc from '../../../shaders/conv2d_sg.wgsl';
 import wgradSrc from '../../../shaders/conv2d_wgrad.wgsl';
 import type { Storage, TensorData } from '../../tensor/backend.js';
 import { fail } from '../../tensor/errors.js';
@@ -14,9 +16,10 @@ import type { ConvGeom } from '../conv-geom.js';
 import { registerKernel } from '../registry.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
+import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
-export type ConvVariant = 'register' | 'tiled';
+export type ConvVariant = 'subgroup' | 'register' | 'tiled';
 let forced: ConvVariant | null = null;
 
 /** Force a kernel variant (null: pick by adapter — register tiling on software adapters). */
@@ -26,13 +29,19 @@ export function setConvVariant(v: ConvVariant | null): void {
 
 /** Register variant: groups of 4 output channels per invocation (2 = 8 channels × 4 pixels). */
 let registerGroups = Number(typeof process !== 'undefined' ? process.env?.REJUV_CONV_NG ?? 2 : 2);
-export function setConvRegisterGroups(ng: 1 | 2): void {
+export function setConvRegisterGroups(ng: 1 | 2 | 4): void {
   registerGroups = ng;
 }
 
 function variantFor(b: WebGPUBackend): ConvVariant {
-  return forced ?? (b.info().isSoftware ? 'register' : 'tiled');
+  if (forced === 'subgroup' && !hasSubgroups8(b)) {
+    fail('conv2d', `the 'subgroup' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) does not have them`);
+  }
+  return forced ?? (b.info().isSoftware ? (hasSubgroups8(b) ? 'subgroup' : 'register') : 'tiled');
 }
+
+/** Whether the adapter can run the subgroup variant (tests skip it elsewhere). */
+export const convSubgroupsAvailable = (b: WebGPUBackend): boolean => hasSubgroups8(b);
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
 const isFast1x1 = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
@@ -60,7 +69,9 @@ function transposeWeights(b: WebGPUBackend, w: TensorData, g: ConvGeom, outIsO: 
 
 /** Groups of 4 channels, rounded up to a multiple of the groups one invocation computes. */
 const paddedGroups = (c: number, ng: number) => cdiv(cdiv(c, 4), ng) * ng;
-const groupsFor = (v: ConvVariant) => (v === 'register' ? registerGroups : 1);
+const groupsFor = (v: ConvVariant) => (v === 'register' ? registerGroups : v === 'subgroup' ? 2 : 1);
+/** conv2d_wgrad.wgsl has 1 or 2 groups of 4 input channels per invocation. */
+const wgradGroups = (v: ConvVariant) => Math.min(groupsFor(v), 2);
 
 /** Uniforms shared by conv2d_fwd.wgsl and conv2d_dgrad.wgsl (see their `U`). */
 function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: [number, number], g: ConvGeom, pixels: number, ng: number): Uniforms {
@@ -73,11 +84,39 @@ function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: 
 }
 
 function gatherDispatch(v: ConvVariant, pixels: number, cOut: number, ng: number): [number, number, number] {
-  return v === 'register' ? [cdiv(pixels, 256), 1, paddedGroups(cOut, ng) / ng] : [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
+  if (v === 'tiled') return [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
+  return [cdiv(pixels, ng === 4 ? 64 : 256), 1, paddedGroups(cOut, ng) / ng];
 }
 
 const defines = (v: ConvVariant, fast: boolean, ng: number) => ({ TILED: v === 'tiled' ? 1 : 0, FAST1X1: fast ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: ng });
 const gatherKey = (name: string, v: ConvVariant, fast: boolean, ng: number) => `${name}/${v}/${fast ? '1x1' : 'k'}/ng${ng}`;
+
+/**
+ * conv2d_sg.wgsl: forward (bias = the bias or null) or dgrad. Weights must be transposed with ng = 2
+ * (produced channels padded to 8); the shader adds a bias of c8 entries (zeros where there is none).
+ */
+function runSubgroup(b: WebGPUBackend, dgrad: boolean, src: TensorData, wt: TensorData, bias: TensorData | null, o: TensorData, g: ConvGeom): void {
+  const [cRed, cOut] = dgrad ? [g.co, g.ci] : [g.ci, g.co];
+  const [srcHW, dstHW]: [number, number][] = dgrad ? [[g.oh, g.ow], [g.h, g.w]] : [[g.h, g.w], [g.oh, g.ow]];
+  const pixels = g.n * dstHW[0] * dstHW[1];
+  const c8 = cdiv(cOut, 8) * 8;
+  const bt = temp(b, c8);
+  gpuFill(b, bt, 0);
+  if (bias) b.copy(bias.storage, bt.storage, cOut * 4);
+  const fast = isFast1x1(g);
+  b.run({
+    key: `conv2d_sg/${dgrad ? 'dgrad' : 'fwd'}/${fast ? '1x1' : 'k'}`, file: 'conv2d_sg.wgsl', source: sgSrc, defines: { DGRAD: dgrad ? 1 : 0, FAST1X1: fast ? 1 : 0 },
+    inputs: [src.storage, wt.storage, bt.storage], outputs: [o.storage],
+    uniforms: new Uniforms()
+      .u32(g.n).u32(cRed).u32(cOut).u32(c8)
+      .u32(srcHW[0]).u32(srcHW[1]).u32(dstHW[0]).u32(dstHW[1])
+      .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
+      .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
+      .u32(pixels),
+    workgroups: [cdiv(pixels, 256), 1, c8 / 8],
+  });
+  release(b, bt);
+}
 
 function checkGroups(file: string, wg: readonly number[]): void {
   if (wg[2] > 65535) fail(file, `${wg[2]} channel blocks exceed the adapter's 65535 workgroups per dimension`);
@@ -95,6 +134,11 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
   const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
   if (pixels * g.co === 0) return o;
   const wt = transposeWeights(b, w, g, true, ng);
+  if (v === 'subgroup') {
+    runSubgroup(b, false, x, wt, bias ?? null, o, g);
+    release(b, wt);
+    return o;
+  }
   // The shader always adds a bias of ceil(Co/4)·4 entries: zeros when there is none, padded otherwise.
   const c4 = cdiv(g.co, 4) * 4;
   let bt: TensorData | null = null;
@@ -125,6 +169,11 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
   const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
   if (pixels * g.ci === 0) return o;
   const wt = transposeWeights(b, w, g, false, ng);
+  if (v === 'subgroup') {
+    runSubgroup(b, true, dy, wt, null, o, g);
+    release(b, wt);
+    return o;
+  }
   const wg = gatherDispatch(v, pixels, g.ci, ng);
   checkGroups('conv2d_dgrad.wgsl', wg);
   b.run({
@@ -143,7 +192,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
 function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; perSlice: number; slices: number; workgroups: number } {
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   if (v === 'register') {
-    const cig = cdiv(g.ci, 4 * registerGroups);
+    const cig = cdiv(g.ci, 4 * wgradGroups(v));
     const tiles = cg * cig * taps;
     const rows = g.n * g.oh;
     const want = Math.min(rows, Math.max(1, cdiv(16384, tiles)));
@@ -159,7 +208,8 @@ function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; p
 }
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
-  const v = variantFor(b);
+  // No subgroup kernel for the weight gradient (yet): CPU adapters use the register one.
+  const v: ConvVariant = variantFor(b) === 'tiled' ? 'tiled' : 'register';
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   const total = g.co * g.ci * taps;
   const o: TensorData = { shape: [g.co, g.ci, g.kh, g.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };
@@ -172,7 +222,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
   if (p.slices > 65535) fail('conv2d_wgrad.wgsl', `${p.slices} slices exceed 65535 workgroups per dimension`);
   const part = temp(b, p.slices * taps * g.ci * cg * 4);
   b.run({
-    key: `conv2d_wgrad/${v}/ng${groupsFor(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: groupsFor(v) },
+    key: `conv2d_wgrad/${v}/ng${wgradGroups(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: wgradGroups(v) },
     inputs: [dy.storage, x.storage], outputs: [part.storage],
     uniforms: new Uniforms()
       .u32(g.n).u32(g.ci).u32(g.h).u32(g.w)
