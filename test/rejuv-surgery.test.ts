@@ -115,6 +115,21 @@ describeEachBackend('nr rescaling and Scheme B', () => {
   });
 });
 
+describeEachBackend('nr surgery (DenseNet)', () => {
+  it('DenseNet: concatenations in [S1 R1 | S2 R2 …] physical order, S-head logits preserved, integer rate', async () => {
+    const model = createModel('densenet_bc100', { widthMultiplier: 0.1, inputSize: 8, numClasses: 4 });
+    killPattern(model, () => 0.8);
+    const x = rj.randn([4, 3, 8, 8], { seed: 6 });
+    const { before, after, res, nr } = await preservation(model, x, { integerRate: true });
+    expect(res.plan.rate).toBeGreaterThanOrEqual(2);
+    expect(res.plan.rate).toBe(Math.floor(res.plan.rate));
+    expect(res.split.inPerm.some((p) => p !== null)).toBe(true); // some consumer reads a permuted concat
+    expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
+    nr.model.dispose();
+    nr.dispose();
+  });
+});
+
 describeEachBackend('nr surgery (ResNet)', () => {
   it('ResNet with fixed layers: the residual stream widens, S-head logits are preserved', async () => {
     const model = createModel('resnet20', { widthMultiplier: 0.25, inputSize: 8, numClasses: 4 });
