@@ -73,7 +73,7 @@ function dispatch(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData,
   if (variant === 'subgroup') {
     if (!hasSubgroups8(b)) fail('matmul', `the 'subgroup' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) has ${b.device.features.has('subgroups') ? 'other subgroup sizes' : 'no subgroups'}`);
     const vec = p.m % 4 === 0 && p.n % 4 === 0 && p.k % 4 === 0;
-    groups = [Math.ceil(p.n / 128), Math.ceil(p.m / 16), p.batch];
+    groups = [Math.ceil(p.m / 16), Math.ceil(p.n / 128), p.batch];
     check(groups, p);
     b.run({
       key: `matmul_sg/${tag}/${vec ? 'vec4' : 'scalar'}`, file: 'matmul_sg.wgsl', source: sgSrc,
