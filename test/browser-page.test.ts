@@ -15,6 +15,7 @@ interface PageState {
   adapter: { backend: string; description: string; vendor: string; architecture: string } | null;
   losses: number[];
   testAcc: number[];
+  events: string[];
   draws: number;
   error: string | null;
 }
@@ -91,6 +92,31 @@ it('trains through the UI on WebGPU: the loss drops, the charts draw, no console
   expect(errors).toEqual([]);
   await page.close();
 }, 240_000);
+
+it('runs Neural Rejuvenation from the UI: neurons die under λ, then the network is rejuvenated', async () => {
+  const page = await browser.context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(site.url);
+  await waitFor(page, 'the adapter', (s) => s.state === 'ready', 60_000);
+  await page.selectOption('#width', '0.25');
+  await page.selectOption('#batch', '16');
+  await page.selectOption('#train-count', '512');
+  await page.check('#nr');
+  // A strong λ and a modest target, so that the surgery comes within a few short epochs.
+  await page.fill('#nr-target', '0.85');
+  await page.fill('#nr-lambda', '0.01');
+  await page.click('#start');
+  const s = await waitFor(page, 'a rejuvenation', (st) => st.events.length > 0, 200_000);
+  console.log(`training page, NR: ${s.events[0]} after ${s.losses.length} steps`);
+  expect(s.events[0]).toMatch(/^rejuvenated: widths /);
+  await waitFor(page, 'steps after the surgery', (st) => st.losses.length >= s.losses.length + 3, 60_000);
+  await page.click('#pause');
+  await waitFor(page, 'the pause', (st) => st.state === 'paused', 30_000);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: join(artifacts, 'training-page-nr.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  await page.close();
+}, 300_000);
 
 it('without WebGPU says so plainly and trains a tiny model on the reference backend', async () => {
   const page = await browser.context.newPage();

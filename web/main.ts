@@ -17,12 +17,14 @@ interface PageState {
   adapter: rj.DeviceInfo | null;
   losses: number[];
   testAcc: number[];
+  /** Neural Rejuvenation events (surgery), as shown on the charts. */
+  events: string[];
   draws: number;
   error: string | null;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const page: PageState = { state: 'loading', backend: null, adapter: null, losses: [], testAcc: [], draws: 0, error: null };
+const page: PageState = { state: 'loading', backend: null, adapter: null, losses: [], testAcc: [], events: [], draws: 0, error: null };
 (globalThis as { __rejuv?: PageState }).__rejuv = page;
 
 let history = new RunHistory();
@@ -120,6 +122,7 @@ async function run(): Promise<void> {
       if (epoch) {
         history.addEpoch(epoch);
         page.testAcc.push(epoch.testAcc);
+        if (epoch.event) page.events.push(epoch.event);
       }
       updateStatus();
       scheduleDraw();
@@ -145,6 +148,7 @@ $('reset').addEventListener('click', async () => {
   history = new RunHistory();
   page.losses = [];
   page.testAcc = [];
+  page.events = [];
   page.error = null;
   $('error').hidden = true;
   charts.reset(history);

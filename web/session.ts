@@ -59,16 +59,9 @@ export interface EpochReport {
   event: string | null;
 }
 
-/** Cross-entropy from the ops (issue 3), looked up by name so that a missing op fails naming it. */
-function crossEntropy(logits: rj.Tensor, labels: rj.Tensor): rj.Tensor {
-  const f = (rj as unknown as Record<string, unknown>).crossEntropy;
-  if (typeof f !== 'function') throw new Error('session: rj.crossEntropy is not available in this build of the library');
-  return (f as (l: rj.Tensor, y: rj.Tensor) => rj.Tensor)(logits, labels);
-}
-
 function defaultForwardLoss(model: ZooModel, x: rj.Tensor, y: rj.Tensor): StepOutputs {
   const logits = model.forward(x);
-  return { loss: crossEntropy(logits, y), correct: rj.sum(rj.cast(rj.eq(rj.argmax(rj.detach(logits), 1), y), 'float32')) };
+  return { loss: rj.crossEntropy(logits, y), correct: rj.sum(rj.cast(rj.eq(rj.argmax(rj.detach(logits), 1), y), 'float32')) };
 }
 
 export class Session {
