@@ -82,6 +82,14 @@ describe('rejuv command line', () => {
     expect(readFileSync(join(out, 'checkpoint.safetensors')).equals(before)).toBe(true);
     expect(existsSync(join(out, 'metrics.jsonl'))).toBe(true);
   });
+  it('demo: trains the embedded MNIST default and prints the summary table', async () => {
+    const out = join(dir, 'demo');
+    const r = await cli('demo', '--baseline-only', '--epochs', '1', '--train-limit', '64', '--test-limit', '32', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/variant\s+params\s+final test acc\s+best test acc\s+epochs\s+time\s+report/);
+    expect(r.out).toMatch(new RegExp(`baseline\\s+72666\\s+\\d+\\.\\d\\d%.*${join(out, 'baseline', 'report.html').replace(/[.]/g, '\\.')}`));
+    expect(existsSync(join(out, 'baseline', 'checkpoint.safetensors'))).toBe(true);
+  });
   it('refuses to resume a different run', async () => {
     const r = await cli('train', ...TINY.map((a) => (a === '64' ? '32' : a)), '--epochs', '2', '--resume', '--out', join(dir, 'run'));
     expect(r).toMatchObject({ code: 1, err: expect.stringMatching(/was written with --trainLimit 64, this run has 32/) });

@@ -65,6 +65,7 @@ export function commands(): Record<string, CommandSpec> {
         { name: 'train-limit', type: 'int', default: 3000, metavar: 'N', help: 'training images' },
         { name: 'test-limit', type: 'int', default: 1000, metavar: 'N', help: 'test images' },
         { name: 'seed', type: 'int', default: 0, help: 'seed' },
+        { name: 'baseline-only', type: 'boolean', help: 'skip the variants extensions add' },
         { name: 'backend', type: 'string', default: 'webgpu', choices: ['webgpu', 'cpu'], help: 'backend' },
       ],
     },

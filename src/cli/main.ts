@@ -166,7 +166,7 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
     model: 'vgg_mini', width: 1, dataset: 'mnist', epochs: o.epochs, 'batch-size': 32, lr: 0.05, momentum: 0.9, 'weight-decay': 1e-4,
     schedule: 'multistep', gamma: 0.1, seed: o.seed, 'train-limit': o['train-limit'], 'test-limit': o['test-limit'], backend: o.backend,
   };
-  const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...getExtensions().filter((e) => e.demo).map((e) => e.demo!)];
+  const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...(o['baseline-only'] ? [] : getExtensions().filter((e) => e.demo).map((e) => e.demo!))];
   io.err(`rejuv demo: vgg_mini on ${o['train-limit']} MNIST training images (embedded), ${o.epochs} epochs, ${variants.map((v) => v.label).join(' vs ')}\n`);
   const rows: string[][] = [];
   await init({ backend: o.backend as 'webgpu' | 'cpu' });
