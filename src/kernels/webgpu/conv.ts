@@ -10,6 +10,7 @@ import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import sgSrc from '../../../shaders/conv2d_sg.wgsl';
 import wgradSrc from '../../../shaders/conv2d_wgrad.wgsl';
+import wgradSgSrc from '../../../shaders/conv2d_wgrad_sg.wgsl';
 import type { Storage, TensorData } from '../../tensor/backend.js';
 import { fail } from '../../tensor/errors.js';
 import type { ConvGeom } from '../conv-geom.js';
@@ -191,6 +192,15 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
  */
 function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; perSlice: number; slices: number; workgroups: number } {
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
+  if (v === 'subgroup') {
+    // Tiles of 8 input × 32 output channels at one tap, one per subgroup of 8 lanes.
+    const cig = cdiv(g.ci, 8);
+    const tiles = cdiv(cg, 8) * cig * taps;
+    const rows = g.n * g.oh;
+    const want = Math.min(rows, Math.max(1, cdiv(16384, tiles * 8)));
+    const perSlice = cdiv(rows, want);
+    return { tiles, cig, perSlice, slices: cdiv(rows, perSlice), workgroups: cdiv(tiles, 8) };
+  }
   if (v === 'register') {
     const cig = cdiv(g.ci, 4 * wgradGroups(v));
     const tiles = cg * cig * taps;
@@ -208,8 +218,7 @@ function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; p
 }
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
-  // No subgroup kernel for the weight gradient (yet): CPU adapters use the register one.
-  const v: ConvVariant = variantFor(b) === 'tiled' ? 'tiled' : 'register';
+  const v = variantFor(b);
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   const total = g.co * g.ci * taps;
   const o: TensorData = { shape: [g.co, g.ci, g.kh, g.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };
@@ -221,17 +230,26 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
   const p = wgradPlan(v, g);
   if (p.slices > 65535) fail('conv2d_wgrad.wgsl', `${p.slices} slices exceed 65535 workgroups per dimension`);
   const part = temp(b, p.slices * taps * g.ci * cg * 4);
-  b.run({
-    key: `conv2d_wgrad/${v}/ng${wgradGroups(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: wgradGroups(v) },
-    inputs: [dy.storage, x.storage], outputs: [part.storage],
-    uniforms: new Uniforms()
-      .u32(g.n).u32(g.ci).u32(g.h).u32(g.w)
-      .u32(g.co).u32(g.oh).u32(g.ow).u32(g.kh)
-      .u32(g.kw).u32(g.sh).u32(g.sw).i32(g.ph)
-      .i32(g.pw).u32(g.dh).u32(g.dw).u32(cg)
-      .u32(p.cig).u32(p.tiles).u32(p.perSlice),
-    workgroups: [p.workgroups, 1, p.slices],
-  });
+  const uniforms = new Uniforms()
+    .u32(g.n).u32(g.ci).u32(g.h).u32(g.w)
+    .u32(g.co).u32(g.oh).u32(g.ow).u32(g.kh)
+    .u32(g.kw).u32(g.sh).u32(g.sw).i32(g.ph)
+    .i32(g.pw).u32(g.dh).u32(g.dw).u32(cg);
+  if (v === 'subgroup') {
+    b.run({
+      key: 'conv2d_wgrad_sg', file: 'conv2d_wgrad_sg.wgsl', source: wgradSgSrc,
+      inputs: [dy.storage, x.storage], outputs: [part.storage],
+      uniforms: uniforms.u32(p.cig).u32(cdiv(cg, 8)).u32(p.tiles).u32(p.perSlice),
+      workgroups: [p.workgroups, 1, p.slices],
+    });
+  } else {
+    b.run({
+      key: `conv2d_wgrad/${v}/ng${wgradGroups(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: wgradGroups(v) },
+      inputs: [dy.storage, x.storage], outputs: [part.storage],
+      uniforms: uniforms.u32(p.cig).u32(p.tiles).u32(p.perSlice),
+      workgroups: [p.workgroups, 1, p.slices],
+    });
+  }
   b.run({
     key: 'conv2d_wgrad_reduce', file: 'conv2d_wgrad_reduce.wgsl', source: wgradReduceSrc,
     inputs: [part.storage], outputs: [o.storage],
