@@ -25,6 +25,7 @@ const SUITES: Suite[] = [
   { name: 'matmul', load: () => import('./matmul.js') },
   { name: 'nr', load: () => import('./nr.js') },
   { name: 'bn', load: () => import('./bn.js') },
+  { name: 'vgg-step', load: () => import('./vgg-step.js') },
 ];
 
 async function main(): Promise<void> {

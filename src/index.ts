@@ -19,3 +19,4 @@ export { createModel } from './nn/models/index.js';
 export * as optim from './nn/optim.js';
 export { NeuralRejuvenation, type NROptions } from './rejuv/nr.js';
 export * as rejuv from './rejuv/index.js';
+export { resetPeakBytes } from './tensor/engine.js';

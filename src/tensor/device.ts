@@ -28,6 +28,7 @@ export function close(): void {
   engine.scopes = [];
   engine.liveTensors = 0;
   engine.liveBytes = 0;
+  engine.peakBytes = 0;
 }
 
 export function deviceInfo(): DeviceInfo {

@@ -12,10 +12,12 @@ interface Engine {
   gradEnabled: boolean;
   liveTensors: number;
   liveBytes: number;
+  /** The highest liveBytes since the last `resetPeakBytes()` (benchmarks read a step's peak). */
+  peakBytes: number;
   nextId: number;
 }
 
-export const engine: Engine = { backend: null, scopes: [], gradEnabled: true, liveTensors: 0, liveBytes: 0, nextId: 1 };
+export const engine: Engine = { backend: null, scopes: [], gradEnabled: true, liveTensors: 0, liveBytes: 0, peakBytes: 0, nextId: 1 };
 
 export function backend(where = 'rejuv'): Backend {
   if (!engine.backend) fail(where, 'no backend: call `await rj.init()` first');
@@ -23,8 +25,16 @@ export function backend(where = 'rejuv'): Backend {
 }
 
 export function retainStorage(s: Storage): void {
-  if (s.refs === 0) engine.liveBytes += s.bytes;
+  if (s.refs === 0) {
+    engine.liveBytes += s.bytes;
+    if (engine.liveBytes > engine.peakBytes) engine.peakBytes = engine.liveBytes;
+  }
   s.refs++;
+}
+
+/** Start a new peak window: `memory().peakBytes` becomes the current live bytes and rises from there. */
+export function resetPeakBytes(): void {
+  engine.peakBytes = engine.liveBytes;
 }
 
 export function releaseStorage(s: Storage): void {
@@ -106,11 +116,13 @@ export function noGrad<T>(fn: () => T): T {
 export interface MemoryInfo {
   liveTensors: number;
   liveBytes: number;
+  /** Highest live bytes since the last `resetPeakBytes()` (or since start). */
+  peakBytes: number;
   pooledBytes: number;
   allocatedBytes: number;
 }
 
 export function memory(): MemoryInfo {
   const m = engine.backend ? engine.backend.memory() : { pooledBytes: 0, allocatedBytes: 0 };
-  return { liveTensors: engine.liveTensors, liveBytes: engine.liveBytes, ...m };
+  return { liveTensors: engine.liveTensors, liveBytes: engine.liveBytes, peakBytes: engine.peakBytes, ...m };
 }
