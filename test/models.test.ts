@@ -112,6 +112,18 @@ describe('NR hooks', () => {
     m.dispose();
   });
 
+  it('knows every conv output size from inputSize and rejects a too-small input at construction', () => {
+    const m = createModel('vgg19', { widthMultiplier: 1 / 16, inputSize: 28 });
+    expect(m.nrUnits().map((u) => u.conv.lastOutputSize![0])).toEqual([28, 28, 28, 28, 14, 14, 14, 14, 14, 14, 7, 7, 7, 7, 7, 7]);
+    const r = createModel('resnet18', { widthMultiplier: 1 / 16 });
+    expect(r.nrUnits().map((u) => u.conv.lastOutputSize![0]).filter((v, i, a) => a.indexOf(v) === i)).toEqual([112, 56, 28, 14, 7]);
+    m.dispose();
+    r.dispose();
+    expect(() => createModel('vgg16_nr', { widthMultiplier: 1 / 32, inputSize: 8 })).toThrow(
+      /vgg16_nr: input size 8 is too small: the 1×1 map after 'features\.30' pools to 0×0/,
+    );
+  });
+
   it('explicit widths rebuild the family with those widths', () => {
     const base = createModel('resnet20', { widthMultiplier: 0.5 });
     const widths = base.describe().widths;
@@ -205,6 +217,8 @@ describeEachBackend('models forward', (backend) => {
     rj.manualSeed(1);
     const m = createModel(name, opts);
     const n = 2, s = m.options.inputSize;
+    // Sizes known from inputSize at construction must be those a forward pass records.
+    const nominal = m.nrUnits().map((u) => u.conv.lastOutputSize);
     const x = rj.randn([n, m.options.inChannels, s, s], { seed: 9 });
     const loss = rj.tidy(() => {
       const f = m.features(x);
@@ -217,6 +231,7 @@ describeEachBackend('models forward', (backend) => {
     });
     expect(Number.isFinite(await loss.item())).toBe(true);
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
+    expect(m.nrUnits().map((u) => u.conv.lastOutputSize)).toEqual(nominal);
     for (const u of m.nrUnits()) expect(u.conv.lastOutputSize?.every((d) => d >= 1)).toBe(true);
     loss.dispose();
     x.dispose();

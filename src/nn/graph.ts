@@ -90,24 +90,53 @@ export class WidthPlan {
   }
 }
 
-/** Builds the channel graph and the unit list together, in topological order. */
+/** PyTorch's output length of a conv or pool window along one axis. */
+const windowOut = (n: number, k: number, stride: number, pad: number, dil = 1) => Math.floor((n + 2 * pad - dil * (k - 1) - 1) / stride) + 1;
+
+/**
+ * Builds the channel graph and the unit list together, in topological order. It also follows the
+ * nominal spatial size (the model's `inputSize`) so that every conv's `lastOutputSize` is known
+ * before the first forward (FLOPs-mode utilization) and a too-small input fails at construction.
+ */
 export class GraphBuilder {
   readonly nodes: ChannelNode[] = [];
   readonly units: NRUnit[] = [];
   /** Every unit name in topological order with its width; deleted units (width 0) included. */
   readonly widths: [string, number][] = [];
   private readonly widthOf: number[] = [];
+  private readonly sizeOf: [number, number][] = [];
+
+  constructor(private readonly arch: string, private readonly inputSize: number) {}
 
   input(channels: number): number {
-    return this.push({ kind: 'input', channels }, channels);
+    return this.push({ kind: 'input', channels }, channels, [this.inputSize, this.inputSize]);
   }
   unit(name: string, conv: Conv2d, bn: BatchNorm2d, fixed: boolean, input: number): number {
     if (conv.inChannels !== this.widthOf[input]) {
       fail(name, `conv reads ${conv.inChannels} channels but its input node has ${this.widthOf[input]}`);
     }
+    const [h, w] = this.sizeOf[input];
+    const out: [number, number] = [0, 1].map((a) =>
+      windowOut([h, w][a], conv.kernelSize[a], conv.stride[a], conv.padding[a], conv.dilation[a]),
+    ) as [number, number];
+    if (out[0] < 1 || out[1] < 1) {
+      fail(this.arch, `input size ${this.inputSize} is too small: unit '${name}' would read a ${h}×${w} map and output ${out[0]}×${out[1]}`);
+    }
+    conv.lastOutputSize = out; // nominal until a forward pass records the actual size
     this.units.push({ name, conv, bn, bnName: '', fixed });
     this.widths.push([name, conv.outChannels]);
-    return this.push({ kind: 'unit', name, input }, conv.outChannels);
+    return this.push({ kind: 'unit', name, input }, conv.outChannels, out);
+  }
+  /** A pooling window applied to `node`'s output (pools are not graph nodes: they keep channels). */
+  pool(node: number, k: number, stride: number, pad: number, after: string): void {
+    const [h, w] = this.sizeOf[node];
+    const out: [number, number] = [windowOut(h, k, stride, pad), windowOut(w, k, stride, pad)];
+    if (out[0] < 1 || out[1] < 1) fail(this.arch, `input size ${this.inputSize} is too small: the ${h}×${w} map after '${after}' pools to ${out[0]}×${out[1]}`);
+    this.sizeOf[node] = out;
+  }
+  /** Global average pooling of `node`'s output. */
+  globalPool(node: number): void {
+    this.sizeOf[node] = [1, 1];
   }
   /** Record a unit the architecture deletes (DenseNet layer of width 0): described, not built. */
   deleted(name: string): void {
@@ -119,13 +148,13 @@ export class GraphBuilder {
       const names = inputs.map((i) => this.label(i));
       fail(where, `units feeding one addition must have equal widths: ${names.map((n, k) => `${n}=${w[k]}`).join(', ')}`);
     }
-    return this.push({ kind: 'add', inputs }, w[0]);
+    return this.push({ kind: 'add', inputs }, w[0], this.sizeOf[inputs[0]]);
   }
   concat(inputs: number[]): number {
-    return this.push({ kind: 'concat', inputs }, inputs.reduce((s, i) => s + this.widthOf[i], 0));
+    return this.push({ kind: 'concat', inputs }, inputs.reduce((s, i) => s + this.widthOf[i], 0), this.sizeOf[inputs[0]]);
   }
   classifier(input: number): number {
-    return this.push({ kind: 'classifier', input }, this.widthOf[input]);
+    return this.push({ kind: 'classifier', input }, this.widthOf[input], [1, 1]);
   }
   channels(node: number): number {
     return this.widthOf[node];
@@ -134,9 +163,10 @@ export class GraphBuilder {
     const n = this.nodes[i];
     return n.kind === 'unit' ? n.name : `${n.kind}#${i}`;
   }
-  private push(n: ChannelNode, width: number): number {
+  private push(n: ChannelNode, width: number, size: [number, number]): number {
     this.nodes.push(n);
     this.widthOf.push(width);
+    this.sizeOf.push(size);
     return this.nodes.length - 1;
   }
 }

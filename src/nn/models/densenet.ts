@@ -61,7 +61,7 @@ export class DenseNet extends ZooModel {
     const o = resolveOptions(arch, opts, spec.imagenet ? { inChannels: 3, inputSize: 224, numClasses: 1000 } : { inChannels: 3, inputSize: 32, numClasses: 10 });
     super(arch, o);
     const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(arch, o.inputSize);
     const k = spec.growth;
     this.body = this.registerModule('features', new Sequential());
 
@@ -73,6 +73,7 @@ export class DenseNet extends ZooModel {
     addUnit(this.body, stem, '0');
     if (spec.imagenet) this.body.add('pool0', new MaxPool2d(3, 2, 1));
     let node = g.unit('features.conv0', stem.conv, stem.bn, false, g.input(o.inChannels));
+    if (spec.imagenet) g.pool(node, 3, 2, 1, 'features.conv0');
 
     spec.blocks.forEach((count, bi) => {
       const bname = `features.denseblock${bi + 1}`;
@@ -109,6 +110,7 @@ export class DenseNet extends ZooModel {
         trans.add('pool', new AvgPool2d(2, 2));
         this.body.add(`transition${bi + 1}`, trans);
         node = g.unit(`${tname}.conv`, t.conv, t.bn, false, node);
+        g.pool(node, 2, 2, 0, `${tname}.conv`);
       }
     });
     plan.checkAllUsed();

@@ -74,7 +74,7 @@ export class ResNet extends ZooModel {
     const o = resolveOptions(arch, opts, spec.imagenet ? { inChannels: 3, inputSize: 224, numClasses: 1000 } : { inChannels: 3, inputSize: 32, numClasses: 10 });
     super(arch, o);
     const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(arch, o.inputSize);
     const expansion = spec.block === 'bottleneck' ? 4 : 1;
     const input = g.input(o.inChannels);
 
@@ -84,6 +84,7 @@ export class ResNet extends ZooModel {
     this.registerModule('bn1', this.stem.bn);
     let node = g.unit('conv1', this.stem.conv, this.stem.bn, true, input);
     this.pool = spec.imagenet ? this.registerModule('maxpool', new MaxPool2d(3, 2, 1)) : null;
+    if (this.pool) g.pool(node, 3, 2, 1, 'conv1');
 
     spec.blocks.forEach((count, s) => {
       const stage = this.registerModule(`layer${s + 1}`, new Sequential());

@@ -42,12 +42,17 @@ export class VGG extends ZooModel {
     const o = resolveOptions(arch, opts, DEFAULTS[arch]);
     super(arch, o);
     const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
-    const g = new GraphBuilder();
+    const g = new GraphBuilder(arch, o.inputSize);
     let node = g.input(o.inChannels);
     this.body = this.registerModule('features', new Sequential());
     for (const item of cfg) {
-      if (item === 'M') this.body.append(new MaxPool2d(2, 2));
-      else if (item === 'A') this.body.append(new AdaptiveAvgPool2d(1));
+      if (item === 'M') {
+        g.pool(node, 2, 2, 0, `features.${this.body.length - 3}`);
+        this.body.append(new MaxPool2d(2, 2));
+      } else if (item === 'A') {
+        g.globalPool(node);
+        this.body.append(new AdaptiveAvgPool2d(1));
+      }
       else {
         const k = typeof item === 'number' ? 3 : 1;
         const base = typeof item === 'number' ? item : Number(item.slice(1));
