@@ -3,7 +3,8 @@
  * `bias`, PyTorch's default initialization. Two additions for Neural Rejuvenation:
  * - `weightMask`: an optional tensor of the weight's shape multiplied into the weight in forward
  *   (Scheme A's block-diagonal mask: masked weights neither act nor receive gradient);
- * - `lastOutputSize`: the [H, W] of the most recent output (FLOPs-mode utilization).
+ * - `lastOutputSize`: the [H, W] of the most recent output (FLOPs-mode utilization); zoo models set
+ *   it to the nominal size at construction.
  */
 import type { Pair } from '../kernels/conv-geom.js';
 import { keep } from '../tensor/engine.js';

@@ -12,8 +12,9 @@
  *   builds the same family with explicit per-unit widths (surgery).
  * - `features(x)`: the pooled feature vector [N, C] before the classifier; `classifier` is the
  *   final Linear, so NR can apply it to the survived and rejuvenated halves separately.
- * Each Conv2d records `lastOutputSize` on forward (FLOPs-mode utilization) and accepts a
- * `weightMask` (Scheme A).
+ * Each Conv2d's `lastOutputSize` holds the nominal size for the model's `inputSize` from construction
+ * on and the actual one after each forward (FLOPs-mode utilization); it accepts a `weightMask`
+ * (Scheme A).
  */
 import { fail, fmtShape } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
