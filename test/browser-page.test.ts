@@ -18,6 +18,7 @@ interface PageState {
   events: string[];
   draws: number;
   error: string | null;
+  liveTensors: number;
 }
 
 let browser: Browser;
@@ -105,6 +106,7 @@ it('runs Neural Rejuvenation from the UI: neurons die under λ, then the network
   // A strong λ and a modest target, so that the surgery comes within a few short epochs.
   await page.fill('#nr-target', '0.85');
   await page.fill('#nr-lambda', '0.01');
+  const idle = (await state(page)).liveTensors;
   await page.click('#start');
   const s = await waitFor(page, 'a rejuvenation', (st) => st.events.length > 0, 200_000);
   console.log(`training page, NR: ${s.events[0]} after ${s.losses.length} steps`);
@@ -114,6 +116,10 @@ it('runs Neural Rejuvenation from the UI: neurons die under λ, then the network
   await waitFor(page, 'the pause', (st) => st.state === 'paused', 30_000);
   await page.waitForTimeout(600);
   await page.screenshot({ path: join(artifacts, 'training-page-nr.png'), fullPage: true });
+  // Reset frees the run: model (rejuvenated), optimizer state, NR's and the monitor's device tensors.
+  await page.click('#reset');
+  const after = await waitFor(page, 'the reset', (st) => st.state === 'ready', 30_000);
+  expect(after.liveTensors).toBe(idle);
   expect(errors).toEqual([]);
   await page.close();
 }, 300_000);

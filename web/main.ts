@@ -21,10 +21,12 @@ interface PageState {
   events: string[];
   draws: number;
   error: string | null;
+  /** Live tensors now (rj.memory()): back to the idle count after Reset, or something leaked. */
+  liveTensors: number;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const page: PageState = { state: 'loading', backend: null, adapter: null, losses: [], testAcc: [], events: [], draws: 0, error: null };
+const page: PageState = { state: 'loading', backend: null, adapter: null, losses: [], testAcc: [], events: [], draws: 0, error: null, liveTensors: 0 };
 (globalThis as { __rejuv?: PageState }).__rejuv = page;
 
 let history = new RunHistory();
@@ -37,6 +39,7 @@ const inputs = ['width', 'batch', 'lr', 'train-count', 'nr', 'nr-target', 'nr-la
 
 function setState(s: State): void {
   page.state = s;
+  if (page.backend) page.liveTensors = rj.memory().liveTensors;
   $('s-state').textContent = s;
   $<HTMLButtonElement>('start').disabled = !(s === 'ready' || s === 'paused');
   $<HTMLButtonElement>('pause').disabled = s !== 'running';
