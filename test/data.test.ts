@@ -116,24 +116,24 @@ describe('synthetic (nr-spec §8.1)', () => {
     expect(Array.from(up)).toEqual([1, 1.25, 1.75, 2, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3, 3.25, 3.75, 4]);
   });
   it('is deterministic per seed, differs across seeds and splits, and is learnable', () => {
-    const a = syntheticDataset({ train: 600, test: 200 });
-    const b = syntheticDataset({ train: 600, test: 200 });
-    const c = syntheticDataset({ seed: 1, train: 600, test: 200 });
+    const a = syntheticDataset({ train: 400, test: 200 });
+    const b = syntheticDataset({ train: 400, test: 200 });
+    const c = syntheticDataset({ seed: 1, train: 50, test: 1 });
     expect(a.train.images).toEqual(b.train.images);
     expect(a.train.labels).toEqual(b.train.labels);
-    expect(a.train.images).not.toEqual(c.train.images);
+    expect(a.train.images.subarray(0, 50 * 768)).not.toEqual(c.train.images);
     expect(a.train.images.subarray(0, 768)).not.toEqual(a.test.images.subarray(0, 768));
     expect([a.train.channels, a.train.height, a.train.width]).toEqual([3, 16, 16]);
     // Every class occurs, roughly uniformly.
     const counts = new Array(10).fill(0);
     for (const y of a.train.labels) counts[y]++;
-    expect(Math.min(...counts)).toBeGreaterThan(30);
+    expect(Math.min(...counts)).toBeGreaterThan(20);
     // A prefix of a larger draw is the same data (limits generate less, not different, data).
-    const big = syntheticDataset({ train: 700, test: 10 });
-    expect(big.train.images.subarray(0, 600 * 768)).toEqual(a.train.images);
+    const big = syntheticDataset({ train: 450, test: 10 });
+    expect(big.train.images.subarray(0, 400 * 768)).toEqual(a.train.images);
     // Nearest class mean on train → clearly above chance on test: the classes carry signal.
     const per = 768, means = Array.from({ length: 10 }, () => new Float64Array(per));
-    for (let k = 0; k < 600; k++) for (let i = 0; i < per; i++) means[a.train.labels[k]][i] += a.train.images[k * per + i] / counts[a.train.labels[k]];
+    for (let k = 0; k < 400; k++) for (let i = 0; i < per; i++) means[a.train.labels[k]][i] += a.train.images[k * per + i] / counts[a.train.labels[k]];
     let ok = 0;
     for (let k = 0; k < 200; k++) {
       let best = -1, bestD = Infinity;

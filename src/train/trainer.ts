@@ -112,6 +112,9 @@ export class Trainer {
     for (const k of ['model', 'dataset', 'seed', 'batchSize', 'trainLimit', 'testLimit', 'width'] as const) {
       if (run.config[k] !== cfg[k]) fail('resume', `${this.checkpointPath} was written with --${k} ${run.config[k]}, this run has ${cfg[k]}: resuming would not continue the same run`);
     }
+    if (JSON.stringify(run.config.plugin ?? {}) !== JSON.stringify(cfg.plugin ?? {})) {
+      fail('resume', `${this.checkpointPath} was written with plugin options ${JSON.stringify(run.config.plugin ?? {})}, this run has ${JSON.stringify(cfg.plugin ?? {})}`);
+    }
     this.model = modelFromDescription(resumeFrom.meta('model'));
     const sd = resumeFrom.stateDictFor(this.model.stateDict());
     this.model.loadStateDict(sd);
