@@ -119,10 +119,12 @@ describe('synthetic (nr-spec §8.1)', () => {
     const a = syntheticDataset({ train: 400, test: 200 });
     const b = syntheticDataset({ train: 400, test: 200 });
     const c = syntheticDataset({ seed: 1, train: 50, test: 1 });
-    expect(a.train.images).toEqual(b.train.images);
-    expect(a.train.labels).toEqual(b.train.labels);
-    expect(a.train.images.subarray(0, 50 * 768)).not.toEqual(c.train.images);
-    expect(a.train.images.subarray(0, 768)).not.toEqual(a.test.images.subarray(0, 768));
+    // Byte comparisons: vitest's deep equality is slow on large typed arrays.
+    const bytes = (x: Float32Array | Uint8Array | Int32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+    expect(bytes(a.train.images).equals(bytes(b.train.images))).toBe(true);
+    expect(bytes(a.train.labels).equals(bytes(b.train.labels))).toBe(true);
+    expect(bytes(a.train.images.subarray(0, 50 * 768)).equals(bytes(c.train.images))).toBe(false);
+    expect(bytes(a.train.images.subarray(0, 768)).equals(bytes(a.test.images.subarray(0, 768)))).toBe(false);
     expect([a.train.channels, a.train.height, a.train.width]).toEqual([3, 16, 16]);
     // Every class occurs, roughly uniformly.
     const counts = new Array(10).fill(0);
@@ -130,7 +132,7 @@ describe('synthetic (nr-spec §8.1)', () => {
     expect(Math.min(...counts)).toBeGreaterThan(20);
     // A prefix of a larger draw is the same data (limits generate less, not different, data).
     const big = syntheticDataset({ train: 450, test: 10 });
-    expect(big.train.images.subarray(0, 400 * 768)).toEqual(a.train.images);
+    expect(bytes(big.train.images.subarray(0, 400 * 768)).equals(bytes(a.train.images))).toBe(true);
     // Nearest class mean on train → clearly above chance on test: the classes carry signal.
     const per = 768, means = Array.from({ length: 10 }, () => new Float64Array(per));
     for (let k = 0; k < 400; k++) for (let i = 0; i < per; i++) means[a.train.labels[k]][i] += a.train.images[k * per + i] / counts[a.train.labels[k]];
