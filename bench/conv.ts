@@ -7,10 +7,12 @@
  */
 import * as rj from '../src/index.js';
 import { convGeom, convMacs, type ConvGeom } from '../src/kernels/conv-geom.js';
-import { setConvVariant, type ConvVariant } from '../src/kernels/webgpu/conv.js';
+import { setConvVariant, variantFor, type ConvVariant } from '../src/kernels/webgpu/conv.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
 import { engine } from '../src/tensor/engine.js';
-import { gflops, printTable, time, type Figure } from './util.js';
+import type { BenchContext } from './main.js';
+import { setupNodeGpu, useTf, type Tf } from './peers.js';
+import { gflops, time, type Figure } from './util.js';
 
 export interface ConvShape { name: string; n: number; ci: number; co: number; h: number; w: number; k: number; stride: number; pad: number }
 
@@ -25,11 +27,8 @@ export const SHAPES: ConvShape[] = [
 const PASSES = ['fwd', 'dgrad', 'wgrad'] as const;
 type Pass = (typeof PASSES)[number];
 
-export interface ConvBenchContext {
-  /** Fewer timed runs (CI smoke). */
-  quick?: boolean;
-  /** Skip the tfjs peers. */
-  noPeers?: boolean;
+/** The harness's context; `shapes` and `variant` are for tuning runs. */
+export interface ConvBenchContext extends Partial<BenchContext> {
   /** Only these shapes (by index into SHAPES). */
   shapes?: number[];
   /** Our kernel variant; default: chosen by adapter. */
@@ -37,19 +36,6 @@ export interface ConvBenchContext {
 }
 
 const geomOf = (s: ConvShape): ConvGeom => convGeom('bench', [s.n, s.ci, s.h, s.w], [s.co, s.ci, s.k, s.k], { stride: s.stride, padding: s.pad });
-
-async function ensureNodeGpu(): Promise<void> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (g.navigator?.gpu) return;
-  // tfjs-webgpu finds WebGPU through navigator.gpu; give it (and us) the same dawn.node instance.
-  if (!process.env.XDG_RUNTIME_DIR) process.env.XDG_RUNTIME_DIR = '/tmp';
-  const name = 'webgpu';
-  const mod = await import(/* @vite-ignore */ name);
-  Object.assign(globalThis, mod.globals);
-  const gpu = mod.create([]);
-  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-}
 
 async function ours(s: ConvShape, runs: number, variant?: ConvVariant): Promise<Record<Pass, number>> {
   const b = engine.backend as WebGPUBackend;
@@ -78,10 +64,12 @@ async function ours(s: ConvShape, runs: number, variant?: ConvVariant): Promise<
   return out;
 }
 
-type Tf = typeof import('@tensorflow/tfjs-core');
 type AttrMap = import('@tensorflow/tfjs-core').NamedAttrMap;
 
-async function peer(tf: Tf, s: ConvShape, runs: number): Promise<Record<Pass, number>> {
+const TF_KERNEL: Record<Pass, string> = { fwd: 'Conv2D', dgrad: 'Conv2DBackpropInput', wgrad: 'Conv2DBackpropFilter' };
+
+/** Milliseconds per pass; a pass whose kernel the tfjs backend lacks (wasm has no filter gradient) is absent. */
+async function peer(tf: Tf, s: ConvShape, runs: number): Promise<Partial<Record<Pass, number>>> {
   const g = geomOf(s);
   const x = tf.randomNormal([s.n, s.h, s.w, s.ci]) as import('@tensorflow/tfjs-core').Tensor4D;
   const f = tf.randomNormal([s.k, s.k, s.ci, s.co], 0, 0.05) as import('@tensorflow/tfjs-core').Tensor4D;
@@ -92,8 +80,9 @@ async function peer(tf: Tf, s: ConvShape, runs: number): Promise<Record<Pass, nu
     dgrad: () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...conv, inputShape: x.shape } as unknown as AttrMap) as import('@tensorflow/tfjs-core').Tensor,
     wgrad: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: f.shape } as unknown as AttrMap) as import('@tensorflow/tfjs-core').Tensor,
   };
-  const out = {} as Record<Pass, number>;
+  const out: Partial<Record<Pass, number>> = {};
   for (const p of PASSES) {
+    if (!tf.getKernel(TF_KERNEL[p], tf.getBackend())) continue;
     const t = await time(async () => {
       const y = fns[p]();
       await y.data();
@@ -105,24 +94,32 @@ async function peer(tf: Tf, s: ConvShape, runs: number): Promise<Record<Pass, nu
   return out;
 }
 
-function figures(lib: string, s: ConvShape, ms: Record<Pass, number>, extra: Record<string, unknown> = {}): Figure[] {
+function figures(lib: string, s: ConvShape, ms: Partial<Record<Pass, number>>, extra: Record<string, unknown> = {}): Figure[] {
   const flop = 2 * convMacs(geomOf(s));
-  const rows: Figure[] = PASSES.map((p) => ({ name: `conv ${s.name} ${p} ${lib}`, value: gflops(flop, ms[p]), unit: 'GFLOP/s', ms: ms[p], ...extra }));
-  const total = ms.fwd + ms.dgrad + ms.wgrad;
-  rows.push({ name: `conv ${s.name} fwd+bwd ${lib}`, value: gflops(3 * flop, total), unit: 'GFLOP/s', ms: total, ...extra });
+  const rows: Figure[] = [];
+  for (const p of PASSES) {
+    const t = ms[p];
+    if (t === undefined) rows.push({ name: `conv ${s.name} ${p} ${lib}`, value: NaN, unit: 'GFLOP/s', note: `no ${TF_KERNEL[p]} kernel in ${lib}` });
+    else rows.push({ name: `conv ${s.name} ${p} ${lib}`, value: gflops(flop, t), unit: 'GFLOP/s', ms: t, ...extra });
+  }
+  const total = totalMs(ms);
+  if (total !== null) rows.push({ name: `conv ${s.name} fwd+bwd ${lib}`, value: gflops(3 * flop, total), unit: 'GFLOP/s', ms: total, ...extra });
   return rows;
 }
+
+const totalMs = (ms: Partial<Record<Pass, number>>): number | null =>
+  ms.fwd !== undefined && ms.dgrad !== undefined && ms.wgrad !== undefined ? ms.fwd + ms.dgrad + ms.wgrad : null;
 
 /** The suite: returns one figure per (shape, pass, library) plus fwd+bwd totals and our ratios. */
 export async function run(ctx: ConvBenchContext = {}): Promise<Figure[]> {
   const runs = ctx.quick ? 1 : 3;
   const shapes = ctx.shapes ? ctx.shapes.map((i) => SHAPES[i]) : SHAPES;
-  await ensureNodeGpu();
+  await setupNodeGpu();
   const ownBackend = engine.backend === null;
   if (ownBackend) await rj.init();
   if (engine.backend?.name !== 'webgpu') throw new Error('bench/conv: needs the WebGPU backend');
   const info = rj.deviceInfo();
-  const variant = ctx.variant ?? (info.isSoftware ? 'register' : 'tiled');
+  const variant = ctx.variant ?? variantFor(engine.backend as WebGPUBackend);
   const all: Figure[] = [];
   const mine = new Map<ConvShape, Record<Pass, number>>();
   for (const s of shapes) {
@@ -131,22 +128,25 @@ export async function run(ctx: ConvBenchContext = {}): Promise<Figure[]> {
     all.push(...figures(`rejuv(${variant})`, s, ms, { variant, adapter: info.description }));
   }
   if (!ctx.noPeers) {
-    const tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-webgpu');
-    await import('@tensorflow/tfjs-backend-wasm');
     for (const backendName of ['webgpu', 'wasm'] as const) {
-      if (!(await tf.setBackend(backendName))) throw new Error(`bench/conv: tfjs backend '${backendName}' failed to initialize`);
-      await tf.ready();
+      const tf = await useTf(backendName);
       for (const s of shapes) {
         const ms = await peer(tf, s, runs);
         all.push(...figures(`tfjs-${backendName}`, s, ms));
         const m = mine.get(s)!;
-        const ratio = (ms.fwd + ms.dgrad + ms.wgrad) / (m.fwd + m.dgrad + m.wgrad);
+        const theirs = totalMs(ms);
+        if (theirs === null) {
+          // Compare the passes the peer has (fwd + dgrad for tfjs-wasm).
+          const both = PASSES.filter((p) => ms[p] !== undefined);
+          const r = both.reduce((a, p) => a + ms[p]!, 0) / both.reduce((a, p) => a + m[p], 0);
+          all.push({ name: `conv ${s.name} ${both.join('+')} speedup vs tfjs-${backendName}`, value: r, unit: '×' });
+          continue;
+        }
+        const ratio = theirs / (m.fwd + m.dgrad + m.wgrad);
         all.push({ name: `conv ${s.name} fwd+bwd speedup vs tfjs-${backendName}`, value: ratio, unit: '×', note: backendName === 'webgpu' ? (ratio >= 3 ? 'bar (≥3×) met' : 'bar (≥3×) NOT met') : '' });
       }
     }
   }
-  printTable(`conv2d (${info.description || info.vendor}, ${variant} kernels)`, all);
   if (ownBackend) rj.close();
   return all;
 }

@@ -25,8 +25,7 @@ struct U {
 
 const TILED: u32 = {{TILED}}u;
 const FAST1X1: u32 = {{FAST1X1}}u;
-// Register variant: groups of 4 output channels per invocation: 1 or 2 (× 4 pixels), 4 (× 1 pixel).
-const NG: u32 = {{NG}}u;
+const NG: u32 = {{NG}}u; // register variant: groups of 4 output channels per invocation (1 or 2)
 
 var<workgroup> As: array<vec4<f32>, 256>; // [16 channels summed][16 groups of 4 output channels]
 var<workgroup> Bs: array<f32, 1024>;      // [16 channels summed][64 pixels]
@@ -117,37 +116,6 @@ fn run_register(blk: u32, z: u32, lid: u32) {
   }
 }
 
-// NG = 4: one pixel × 16 output channels per invocation. Every per-invocation load (the input
-// value; weights are uniform across the workgroup) feeds 16 FMAs, and 4 vec4 accumulators fit the
-// SIMD register file of a CPU adapter, where each vec4 component is a full-width register.
-fn run_wide(blk: u32, z: u32, lid: u32) {
-  let g = z * 4u;
-  let p = blk * 64u + lid;
-  let q = pixels_of(vec4(p));
-  let hw = u.src_h * u.src_w;
-  let cg = u.cg;
-  var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
-  for (var i = 0u; i < u.kh; i++) {
-    for (var j = 0u; j < u.kw; j++) {
-      let off = tap_offsets(q, i, j).x;
-      let ok = off >= 0;
-      let o = u32(max(off, 0));
-      var wi = (i * u.kw + j) * u.c_red * cg + g;
-      var coff = o;
-      for (var c = 0u; c < u.c_red; c++) {
-        let xv = vec4(select(0.0, x[coff], ok));
-        a0 = fma(wt[wi], xv, a0);
-        a1 = fma(wt[wi + 1u], xv, a1);
-        a2 = fma(wt[wi + 2u], xv, a2);
-        a3 = fma(wt[wi + 3u], xv, a3);
-        wi += cg;
-        coff += hw;
-      }
-    }
-  }
-  store(p, g * 4u, a0); store(p, g * 4u + 4u, a1); store(p, g * 4u + 8u, a2); store(p, g * 4u + 12u, a3);
-}
-
 fn run_tiled(blk: u32, zb: u32, lid: u32) {
   let lx = lid % 16u;
   let ly = lid / 16u;
@@ -189,5 +157,5 @@ fn run_tiled(blk: u32, zb: u32, lid: u32) {
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let blk = wid.x + wid.y * nwg.x;
-  if (TILED == 1u) { run_tiled(blk, wid.z, lid); } else if (NG == 4u) { run_wide(blk, wid.z, lid); } else { run_register(blk, wid.z, lid); }
+  if (TILED == 1u) { run_tiled(blk, wid.z, lid); } else { run_register(blk, wid.z, lid); }
 }

@@ -23,18 +23,19 @@ import { Uniforms } from './program.js';
 export type ConvVariant = 'subgroup' | 'register' | 'tiled';
 let forced: ConvVariant | null = null;
 
-/** Force a kernel variant (null: pick by adapter — register tiling on software adapters). */
+/** Force a kernel variant (null: pick by adapter — subgroup, else register, on software adapters; tiled on GPUs). */
 export function setConvVariant(v: ConvVariant | null): void {
   forced = v;
 }
 
-/** Register variant: groups of 4 output channels per invocation (2 = 8 channels × 4 pixels). */
-let registerGroups = Number(typeof process !== 'undefined' ? process.env?.REJUV_CONV_NG ?? 2 : 2);
-export function setConvRegisterGroups(ng: 1 | 2 | 4): void {
+/** Register variant: groups of 4 channels per invocation (2 = 8 channels × 4 pixels: measured faster on lavapipe). */
+let registerGroups: 1 | 2 = 2;
+export function setConvRegisterGroups(ng: 1 | 2): void {
   registerGroups = ng;
 }
 
-function variantFor(b: WebGPUBackend): ConvVariant {
+/** The variant conv2d uses on this backend now (forced, or chosen by adapter). */
+export function variantFor(b: WebGPUBackend): ConvVariant {
   if (forced === 'subgroup' && !hasSubgroups8(b)) {
     fail('conv2d', `the 'subgroup' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) does not have them`);
   }
@@ -86,7 +87,7 @@ function gatherUniforms(cRed: number, cOut: number, src: [number, number], dst: 
 
 function gatherDispatch(v: ConvVariant, pixels: number, cOut: number, ng: number): [number, number, number] {
   if (v === 'tiled') return [cdiv(pixels, 64), 1, cdiv(cOut, 64)];
-  return [cdiv(pixels, ng === 4 ? 64 : 256), 1, paddedGroups(cOut, ng) / ng];
+  return [cdiv(pixels, 256), 1, paddedGroups(cOut, ng) / ng];
 }
 
 const defines = (v: ConvVariant, fast: boolean, ng: number) => ({ TILED: v === 'tiled' ? 1 : 0, FAST1X1: fast ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: ng });
