@@ -24,13 +24,17 @@ enable subgroups;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 // c_red: channels summed over; c_out: channels produced; c8: c_out rounded up to 8; src_*: the image
-// read; dst_*: the image written; pixels = N·dst_h·dst_w.
+// read; dst_*: the image written; pixels: how many this dispatch writes (forward: N·dst_h·dst_w).
+// dgrad runs once per stride phase (py, px): it writes the pixels with y ≡ py (mod sh), x ≡ px
+// (mod sw) (a grid grid_w wide; pixels = N × the grid), which only taps with (py + ph − i·dh) ≡ 0
+// (mod sh), and likewise along x, reach; the other taps are skipped outright (a uniform test)
+// rather than masked per pixel, so a stride-2 dgrad does no wasted FMAs.
 struct U {
   n: u32, c_red: u32, c_out: u32, c8: u32,
   src_h: u32, src_w: u32, dst_h: u32, dst_w: u32,
   kh: u32, kw: u32, sh: u32, sw: u32,
   ph: i32, pw: i32, dh: u32, dw: u32,
-  pixels: u32,
+  pixels: u32, py: u32, px: u32, grid_w: u32,
 }
 @group(0) @binding(4) var<uniform> u: U;
 
@@ -39,19 +43,32 @@ const FAST1X1: u32 = {{FAST1X1}}u;
 
 // Per-pixel origin: image base offset in src, then forward: top-left input row/column of the
 // patch; dgrad: y + ph and x + pw (a tap subtracts i·dh, j·dw).
-struct Pix { base: vec4<u32>, y0: vec4<i32>, x0: vec4<i32>, ok: vec4<bool> }
+struct Pix { base: vec4<u32>, y0: vec4<i32>, x0: vec4<i32>, ok: vec4<bool>, dst: vec4<u32> }
 
 fn pixels_of(p: vec4<u32>) -> Pix {
+  let ok = p < vec4(u.pixels);
   let hw = u.dst_h * u.dst_w;
+  if (DGRAD == 1u) {
+    // p runs over the phase grid: row-major (n, yy, xx), pixel (py + yy·sh, px + xx·sw).
+    let per_image = u.pixels / u.n;
+    let n = p / vec4(per_image);
+    let r = p % vec4(per_image);
+    let y = vec4(u.py) + (r / vec4(u.grid_w)) * vec4(u.sh);
+    let xo = vec4(u.px) + (r % vec4(u.grid_w)) * vec4(u.sw);
+    let base = n * vec4(u.c_red * u.src_h * u.src_w);
+    return Pix(base, vec4<i32>(y) + vec4(u.ph), vec4<i32>(xo) + vec4(u.pw), ok, n * vec4(u.c_out * hw) + y * vec4(u.dst_w) + xo);
+  }
   let n = p / vec4(hw);
   let r = p % vec4(hw);
   let y = vec4<i32>(r / vec4(u.dst_w));
   let xo = vec4<i32>(r % vec4(u.dst_w));
   let base = n * vec4(u.c_red * u.src_h * u.src_w);
-  if (DGRAD == 1u) {
-    return Pix(base, y + vec4(u.ph), xo + vec4(u.pw), p < vec4(u.pixels));
-  }
-  return Pix(base, y * vec4(i32(u.sh)) - vec4(u.ph), xo * vec4(i32(u.sw)) - vec4(u.pw), p < vec4(u.pixels));
+  return Pix(base, y * vec4(i32(u.sh)) - vec4(u.ph), xo * vec4(i32(u.sw)) - vec4(u.pw), ok, n * vec4(u.c_out * hw) + r);
+}
+
+// dgrad: whether tap row i (or column j) reaches this phase's pixels at all (uniform).
+fn tap_used(v: u32, pad: i32, k: u32, d: u32, s: u32) -> bool {
+  return (i32(v) + pad - i32(k * d)) % i32(s) == 0;
 }
 
 // src offsets (channel 0) of tap (i, j) for the 4 pixels; -1 where the tap reads nothing.
@@ -75,14 +92,14 @@ fn tap_offsets(q: Pix, i: u32, j: u32) -> vec4<i32> {
   return select(vec4(-1), vec4<i32>(q.base) + iy * sw + ix, inside);
 }
 
-// acc[k][j]: produced channel c0 + k at pixel p[j].
-fn store(p: vec4<u32>, c0: u32, k: u32, acc: vec4<f32>) {
+// acc[k][j]: produced channel c0 + k at pixel j of q.
+fn store(q: Pix, c0: u32, k: u32, acc: vec4<f32>) {
   let o = c0 + k;
   if (o >= u.c_out) { return; }
-  let hw = u.dst_h * u.dst_w;
+  let off = o * u.dst_h * u.dst_w;
   let b = bias[o];
   for (var j = 0u; j < 4u; j++) {
-    if (p[j] < u.pixels) { out[(p[j] / hw) * u.c_out * hw + o * hw + p[j] % hw] = acc[j] + b; }
+    if (q.ok[j]) { out[q.dst[j] + off] = acc[j] + b; }
   }
 }
 
@@ -96,7 +113,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var a0 = vec4(0.0); var a1 = vec4(0.0); var a2 = vec4(0.0); var a3 = vec4(0.0);
   var a4 = vec4(0.0); var a5 = vec4(0.0); var a6 = vec4(0.0); var a7 = vec4(0.0);
   for (var i = 0u; i < u.kh; i++) {
+    if (DGRAD == 1u && !tap_used(u.py, u.ph, i, u.dh, u.sh)) { continue; }
     for (var j = 0u; j < u.kw; j++) {
+      if (DGRAD == 1u && !tap_used(u.px, u.pw, j, u.dw, u.sw)) { continue; }
       let offs = tap_offsets(q, i, j);
       let ok = offs >= vec4(0);
       var o = vec4<u32>(max(offs, vec4(0)));
@@ -117,6 +136,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  store(p, c0, 0u, a0); store(p, c0, 1u, a1); store(p, c0, 2u, a2); store(p, c0, 3u, a3);
-  store(p, c0, 4u, a4); store(p, c0, 5u, a5); store(p, c0, 6u, a6); store(p, c0, 7u, a7);
+  store(q, c0, 0u, a0); store(q, c0, 1u, a1); store(q, c0, 2u, a2); store(q, c0, 3u, a3);
+  store(q, c0, 4u, a4); store(q, c0, 5u, a5); store(q, c0, 6u, a6); store(q, c0, 7u, a7);
 }

@@ -100,23 +100,31 @@ const gatherKey = (name: string, v: ConvVariant, fast: boolean, ng: number) => `
 function runSubgroup(b: WebGPUBackend, dgrad: boolean, src: TensorData, wt: TensorData, bias: TensorData | null, o: TensorData, g: ConvGeom): void {
   const [cRed, cOut] = dgrad ? [g.co, g.ci] : [g.ci, g.co];
   const [srcHW, dstHW]: [number, number][] = dgrad ? [[g.oh, g.ow], [g.h, g.w]] : [[g.h, g.w], [g.oh, g.ow]];
-  const pixels = g.n * dstHW[0] * dstHW[1];
   const c8 = cdiv(cOut, 8) * 8;
   const bt = temp(b, c8);
   gpuFill(b, bt, 0);
   if (bias) b.copy(bias.storage, bt.storage, cOut * 4);
   const fast = isFast1x1(g);
-  b.run({
-    key: `conv2d_sg/${dgrad ? 'dgrad' : 'fwd'}/${fast ? '1x1' : 'k'}`, file: 'conv2d_sg.wgsl', source: sgSrc, defines: { DGRAD: dgrad ? 1 : 0, FAST1X1: fast ? 1 : 0 },
-    inputs: [src.storage, wt.storage, bt.storage], outputs: [o.storage],
-    uniforms: new Uniforms()
-      .u32(g.n).u32(cRed).u32(cOut).u32(c8)
-      .u32(srcHW[0]).u32(srcHW[1]).u32(dstHW[0]).u32(dstHW[1])
-      .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
-      .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
-      .u32(pixels),
-    workgroups: [cdiv(pixels, 256), 1, c8 / 8],
-  });
+  // dgrad: one dispatch per stride phase (see the shader's U); forward: one phase covering everything.
+  const phases: [number, number, number, number][] = []; // py, px, grid height, grid width
+  if (dgrad) {
+    for (let py = 0; py < Math.min(g.sh, g.h); py++)
+      for (let px = 0; px < Math.min(g.sw, g.w); px++) phases.push([py, px, cdiv(g.h - py, g.sh), cdiv(g.w - px, g.sw)]);
+  } else phases.push([0, 0, g.oh, g.ow]);
+  for (const [py, px, gh, gw] of phases) {
+    const pixels = g.n * gh * gw;
+    b.run({
+      key: `conv2d_sg/${dgrad ? 'dgrad' : 'fwd'}/${fast ? '1x1' : 'k'}`, file: 'conv2d_sg.wgsl', source: sgSrc, defines: { DGRAD: dgrad ? 1 : 0, FAST1X1: fast ? 1 : 0 },
+      inputs: [src.storage, wt.storage, bt.storage], outputs: [o.storage],
+      uniforms: new Uniforms()
+        .u32(g.n).u32(cRed).u32(cOut).u32(c8)
+        .u32(srcHW[0]).u32(srcHW[1]).u32(dstHW[0]).u32(dstHW[1])
+        .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
+        .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
+        .u32(pixels).u32(py).u32(px).u32(gw),
+      workgroups: [cdiv(pixels, 256), 1, c8 / 8],
+    });
+  }
   release(b, bt);
 }
 
