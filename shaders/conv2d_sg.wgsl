@@ -16,7 +16,8 @@
 //   (neighbouring lanes read neighbouring addresses) × 8 produced channels z·8 .. z·8 + 7.
 // Needs: the `subgroups` feature with 8-lane subgroups (the host checks). No early returns: every
 //   lane runs the loops (subgroupBroadcast needs them all); stores are the only guarded code.
-// Dispatch: x = ceil(pixels / 256) (folded into y past 65535), z = c8 / 8 channel blocks.
+// Dispatch: x = c8 / 8 channel blocks, y = ceil(pixels / 256) pixel blocks. Channel blocks vary
+//   fastest, so the workgroups that run one after another read the same input pixels (cache reuse).
 enable subgroups;
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -104,9 +105,9 @@ fn store(q: Pix, c0: u32, k: u32, acc: vec4<f32>) {
 }
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
-  let blk = wid.x + wid.y * nwg.x;
-  let c0 = wid.z * 8u;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  let blk = wid.y;
+  let c0 = wid.x * 8u;
   let p = vec4(blk * 256u + lid) + vec4(0u, 64u, 128u, 192u);
   let q = pixels_of(p);
   let hw = u.src_h * u.src_w;

@@ -113,6 +113,9 @@ function runSubgroup(b: WebGPUBackend, dgrad: boolean, src: TensorData, wt: Tens
   } else phases.push([0, 0, g.oh, g.ow]);
   for (const [py, px, gh, gw] of phases) {
     const pixels = g.n * gh * gw;
+    if (cdiv(pixels, 256) > 65535 || c8 / 8 > 65535) {
+      fail('conv2d_sg.wgsl', `${pixels} pixels × ${cOut} channels need ${cdiv(pixels, 256)} × ${c8 / 8} workgroups, more than the adapter's 65535 per dimension`);
+    }
     b.run({
       key: `conv2d_sg/${dgrad ? 'dgrad' : 'fwd'}/${fast ? '1x1' : 'k'}`, file: 'conv2d_sg.wgsl', source: sgSrc, defines: { DGRAD: dgrad ? 1 : 0, FAST1X1: fast ? 1 : 0 },
       inputs: [src.storage, wt.storage, bt.storage], outputs: [o.storage],
@@ -122,7 +125,7 @@ function runSubgroup(b: WebGPUBackend, dgrad: boolean, src: TensorData, wt: Tens
         .u32(g.kh).u32(g.kw).u32(g.sh).u32(g.sw)
         .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
         .u32(pixels).u32(py).u32(px).u32(gw),
-      workgroups: [cdiv(pixels, 256), 1, c8 / 8],
+      workgroups: [c8 / 8, cdiv(pixels, 256), 1],
     });
   }
   release(b, bt);
