@@ -163,7 +163,7 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
 
 async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
   const base: ParsedOptions = {
-    model: 'vgg_mini', width: 1, dataset: 'mnist', epochs: o.epochs, 'batch-size': 32, lr: 0.05, momentum: 0.9, 'weight-decay': 1e-4,
+    model: 'vgg_mini', width: o.width, dataset: 'mnist', epochs: o.epochs, 'batch-size': 32, lr: 0.05, momentum: 0.9, 'weight-decay': 1e-4,
     schedule: 'multistep', gamma: 0.1, seed: o.seed, 'train-limit': o['train-limit'], 'test-limit': o['test-limit'], backend: o.backend,
   };
   const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...(o['baseline-only'] ? [] : getExtensions().filter((e) => e.demo).map((e) => e.demo!))];

@@ -85,5 +85,7 @@ registerExtension({
   inspect(_ckpt, model) {
     return inspectModel(model);
   },
-  demo: { label: 'NR', options: { nr: true, 'nr-adaptive': true, 'nr-lambda0': 2e-3, 'nr-lambda-step': 2e-3, 'nr-target': 0.25 } as ParsedOptions },
+  // A constant λ strong enough for ~50 steps per epoch (spec §8.2), and a cap on monitoring epochs, keep
+  // `npm start` within its ~5-minute budget on a 2-core CPU.
+  demo: { label: 'NR', options: { nr: true, 'nr-lambda': 0.02, 'nr-target': 0.25, 'nr-max-monitor-epochs': 3 } as ParsedOptions },
 });
