@@ -84,7 +84,7 @@ describe('rejuv command line', () => {
   });
   it('demo: trains the embedded MNIST default and prints the summary table', async () => {
     const out = join(dir, 'demo');
-    const r = await cli('demo', '--baseline-only', '--epochs', '1', '--train-limit', '64', '--test-limit', '32', '--out', out);
+    const r = await cli('demo', '--baseline-only', '--width', '1', '--epochs', '1', '--train-limit', '64', '--test-limit', '32', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/variant\s+params\s+final test acc\s+best test acc\s+epochs\s+time\s+report/);
     expect(r.out).toMatch(new RegExp(`baseline\\s+72666\\s+\\d+\\.\\d\\d%.*${join(out, 'baseline', 'report.html').replace(/[.]/g, '\\.')}`));
