@@ -6,9 +6,10 @@
  */
 import indexLib from '../../../shaders/lib/index.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
+import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
 import type { Storage } from '../../tensor/backend.js';
 
-const LIBS: Record<string, string> = { 'lib/index': indexLib, 'lib/random': randomLib };
+const LIBS: Record<string, string> = { 'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib };
 
 export interface Program {
   /** Pipeline cache key: kernel + variant (dtype, op, tile shape). Never a concrete size. */
