@@ -63,7 +63,7 @@ export function commands(): Record<string, CommandSpec> {
         { name: 'out', type: 'string', default: 'runs/demo', metavar: 'DIR', help: 'output directory (one sub-directory per variant)' },
         { name: 'epochs', type: 'int', default: 4, metavar: 'N', help: 'epochs' },
         { name: 'width', type: 'number', default: 0.5, metavar: 'W', help: 'width multiplier of vgg_mini' },
-        { name: 'train-limit', type: 'int', default: 3000, metavar: 'N', help: 'training images' },
+        { name: 'train-limit', type: 'int', default: 2500, metavar: 'N', help: 'training images' },
         { name: 'test-limit', type: 'int', default: 1000, metavar: 'N', help: 'test images' },
         { name: 'seed', type: 'int', default: 0, help: 'seed' },
         { name: 'baseline-only', type: 'boolean', help: 'skip the variants extensions add' },
