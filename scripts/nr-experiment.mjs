@@ -68,7 +68,8 @@ const nrRuns = runs.filter((r) => r.label === 'nr');
 const last = (r) => r.rows[r.rows.length - 1];
 const convBase = nrRuns[0].rows[0].convParams;
 const effMean = mean(nrRuns.map((r) => last(r).effectiveParams));
-const effWidth = Number((width * Math.sqrt(effMean / convBase)).toFixed(3));
+// --eff-width pins it (so the effective-size runs can start before every NR run has finished).
+const effWidth = opt('eff-width') ? Number(opt('eff-width')) : Number((width * Math.sqrt(effMean / convBase)).toFixed(3));
 for (const seed of seeds) runs.push(train('baseline-effective', seed, [], effWidth));
 
 const groups = ['baseline', 'nr', 'baseline-effective'];

@@ -1,6 +1,6 @@
 /**
- * matmul: every WebGPU kernel variant ('subgroup' and 'register' for CPU adapters, 'tiled' for GPUs;
- * 'subgroup' where the adapter has 8-lane subgroups, as lavapipe does) against the
+ * matmul: every WebGPU kernel variant ('texture', 'subgroup' and 'register' for CPU adapters, 'tiled'
+ * for GPUs; 'texture' and 'subgroup' where the adapter has 8-lane subgroups, as lavapipe does) against the
  * reference backend on fast-check shapes (batched, broadcast batch dims, transposed operands, 1-D
  * operands, sizes that are and are not multiples of 4); gradients against central differences on
  * float64; GPU gradients against reference gradients; a PyTorch golden; error messages.
@@ -15,11 +15,11 @@ import { expectClose, loadGolden, type GoldenTensor } from './helpers/golden.js'
 
 afterAll(() => destroyGpu());
 
-type Variant = 'subgroup' | 'register' | 'tiled';
-// The subgroup kernel needs 8-lane subgroups; where the adapter lacks them, forcing it must fail
-// (tested below) and the other two variants are still tested.
+type Variant = 'texture' | 'subgroup' | 'register' | 'tiled';
+// The texture and subgroup kernels need 8-lane subgroups; where the adapter lacks them, forcing them
+// must fail (tested below) and the other two variants are still tested.
 const SUBGROUPS = hasSubgroups8(await getGpu());
-const VARIANTS: Variant[] = SUBGROUPS ? ['subgroup', 'register', 'tiled'] : ['register', 'tiled'];
+const VARIANTS: Variant[] = SUBGROUPS ? ['texture', 'subgroup', 'register', 'tiled'] : ['register', 'tiled'];
 
 interface Case { a: number[]; b: number[]; transA: boolean; transB: boolean }
 
@@ -69,8 +69,27 @@ describe('matmul forward: WebGPU vs reference', () => {
         shapes(36, 20, 40, [], [3], true, true),
         shapes(9, 300, 7, [], [], false, false),
         shapes(8, 300, 8, [], [], true, true),
+        // The texture variant copies row-major operands with 64-multiple rows and no k padding
+        // straight into its textures (batched and broadcast too), and stages the rest with a kernel.
+        shapes(70, 128, 64, [2], [], false, false),
+        shapes(33, 64, 130, [], [3], false, false),
+        shapes(40, 72, 64, [], [], false, false),
+        shapes(64, 64, 192, [2], [2], true, false),
       ];
       for (const [i, c] of cases.entries()) await expectSameOnBoth(`${variant}: ${label(c)}`, build(c, 100 + i, variant), 1e-5, 2e-6 * 300 * 9);
+    });
+  }
+
+  if (SUBGROUPS) {
+    it('texture kernel: stale values in its staging textures never reach the output', async () => {
+      // A big product fills the textures with NaN; a smaller one, copied without padding, reuses them.
+      await withBackend('webgpu', async () => {
+        const nan = rj.full([96, 256], Number.NaN);
+        await rj.matmul(nan, rj.full([256, 256], Number.NaN), { variant: 'texture' }).toArray();
+      });
+      for (const c of [shapes(40, 64, 64, [], [], false, false), shapes(17, 128, 70, [], [], false, false)]) {
+        await expectSameOnBoth(`texture after NaN: ${label(c)}`, build(c, 7, 'texture'), 1e-5, 2e-6 * 128 * 9);
+      }
     });
   }
 
@@ -194,8 +213,9 @@ describe('matmul errors', () => {
       expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2], { dtype: 'int32' }))).toThrow(/matmul: dtypes differ/);
     });
     await withBackend('webgpu', () => {
-      expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'fast' as 'tiled' })).toThrow(/matmul: variant must be 'subgroup', 'register' or 'tiled', got 'fast'/);
+      expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'fast' as 'tiled' })).toThrow(/matmul: variant must be 'texture', 'subgroup', 'register' or 'tiled', got 'fast'/);
       if (!SUBGROUPS) expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'subgroup' })).toThrow(/matmul: the 'subgroup' variant needs the WebGPU 'subgroups' feature/);
+      if (!SUBGROUPS) expect(() => rj.matmul(rj.zeros([2, 2]), rj.zeros([2, 2]), { variant: 'texture' })).toThrow(/matmul: the 'texture' variant needs the WebGPU 'subgroups' feature/);
     });
   });
 });

@@ -14,7 +14,7 @@ export interface MatmulAttrs {
   /** WebGPU only: force a kernel variant (default: by adapter class, `info().isSoftware`). */
   variant?: MatmulVariant;
 }
-export type MatmulVariant = 'subgroup' | 'register' | 'tiled';
+export type MatmulVariant = 'texture' | 'subgroup' | 'register' | 'tiled';
 
 export interface MatmulPlan {
   m: number;

@@ -40,6 +40,8 @@ export class WebGPUBackend implements Backend {
   private normalTableStorage: GPUStorage | null = null;
   private pendingErrors: string[] = [];
   private lost: string | null = null;
+  private readonly scratch = new Map<string, GPUTexture>();
+  private scratchBytes = 0;
   /** Dispatches recorded since creation (for benchmarks and tests). */
   dispatches = 0;
   submits = 0;
@@ -154,7 +156,9 @@ export class WebGPUBackend implements Backend {
     const entries: GPUBindGroupEntry[] = [];
     let binding = 0;
     for (const s of p.inputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
+    for (const t of p.textures ?? []) entries.push({ binding: binding++, resource: t.createView() });
     for (const s of p.outputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
+    for (const t of p.storageTextures ?? []) entries.push({ binding: binding++, resource: t.createView() });
     entries.push({ binding: binding++, resource: { buffer: this.arenaGpu, offset: uoff, size: ubytes } });
 
     const debug = debugEnabled();
@@ -183,6 +187,16 @@ export class WebGPUBackend implements Backend {
     if (bytes === 0) return;
     this.endPass();
     this.enc().copyBufferToBuffer((src as GPUStorage).buffer, srcOffset, (dst as GPUStorage).buffer, dstOffset, bytes);
+  }
+
+  /**
+   * Copy `rows` rows of `bytesPerRow` bytes (a multiple of 256) from a buffer into an rgba32float
+   * texture at row `y`, inside the recorded stream.
+   */
+  copyToTexture(src: Storage, srcOffset: number, bytesPerRow: number, rows: number, dst: GPUTexture, y: number): void {
+    if (rows === 0) return;
+    this.endPass();
+    this.enc().copyBufferToTexture({ buffer: (src as GPUStorage).buffer, offset: srcOffset, bytesPerRow, rowsPerImage: rows }, { texture: dst, origin: [0, y] }, [bytesPerRow / 16, rows]);
   }
 
   /** The open command encoder; opening one also opens the batch's error scopes. */
@@ -258,14 +272,40 @@ export class WebGPUBackend implements Backend {
     await this.device.queue.onSubmittedWorkDone();
   }
 
+  /**
+   * A backend-owned rgba32float texture for kernels that stage operands in textures (matmul_tex):
+   * one per `slot`, at least `width` × `height` texels, grown (never shrunk) and reused, so repeated
+   * shapes allocate nothing. Dispatches run in recording order, so consecutive users of a slot within
+   * one batch are safe. Its bytes count in `memory().allocatedBytes`.
+   */
+  scratchTexture(slot: string, width: number, height: number): GPUTexture {
+    const old = this.scratch.get(slot);
+    if (old && old.width >= width && old.height >= height) return old;
+    const max = this.device.limits.maxTextureDimension2D;
+    if (width > max || height > max) fail(slot, `needs a ${width}×${height} texture, past this adapter's maxTextureDimension2D (${max})`);
+    const w = Math.max(width, old?.width ?? 0), h = Math.max(height, old?.height ?? 0);
+    if (old) {
+      this.flush(); // recorded work still binds the old texture
+      old.destroy();
+      this.scratchBytes -= old.width * old.height * 16;
+    }
+    const t = this.device.createTexture({ size: [w, h], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_DST, label: slot });
+    this.scratch.set(slot, t);
+    this.scratchBytes += w * h * 16;
+    return t;
+  }
+
   memory(): BackendMemory {
-    return { pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes };
+    return { pooledBytes: this.pool.pooledBytes, allocatedBytes: this.pool.allocatedBytes + this.scratchBytes };
   }
 
   destroy(): void {
     this.flush();
     this.pool.trim();
     this.staging.trim();
+    for (const t of this.scratch.values()) t.destroy();
+    this.scratch.clear();
+    this.scratchBytes = 0;
     this.device.destroy();
   }
 }

@@ -1,14 +1,17 @@
 /**
- * WebGPU matmul: kernel families chosen by adapter class. CPU adapters (lavapipe, SwiftShader) get
- * `matmul_sg.wgsl` when they have 8-lane subgroups (A values shared across lanes by subgroupBroadcast)
- * and `matmul_reg.wgsl` otherwise (register tiles; neither uses workgroup memory: barriers are
- * emulated and slow there); GPUs get `matmul_tiled.wgsl` (workgroup-memory tiles). `attrs.variant`
- * forces one, so all are tested on any machine that can run them. Transposed operands are read in
- * place by all.
+ * WebGPU matmul: kernel families chosen by adapter class. CPU adapters (lavapipe, SwiftShader) with
+ * 8-lane subgroups get `matmul_tex.wgsl` for products big enough to pay for staging the operands in
+ * textures (matmul_tex_pack.wgsl), and `matmul_sg.wgsl` below that (A values shared across lanes by
+ * subgroupBroadcast); without subgroups they get `matmul_reg.wgsl` (register tiles; none of these
+ * uses workgroup memory: barriers are emulated and slow there). GPUs get `matmul_tiled.wgsl`
+ * (workgroup-memory tiles). `attrs.variant` forces one, so all are tested on any machine that can run
+ * them. Transposed operands are read in place by all (the texture variant reads them while staging).
  */
 import regSrc from '../../../shaders/matmul_reg.wgsl';
 import sgSrc from '../../../shaders/matmul_sg.wgsl';
 import tiledSrc from '../../../shaders/matmul_tiled.wgsl';
+import texSrc from '../../../shaders/matmul_tex.wgsl';
+import texPackSrc from '../../../shaders/matmul_tex_pack.wgsl';
 import type { TensorData } from '../../tensor/backend.js';
 import { fail, fmtShape } from '../../tensor/errors.js';
 import { planMatmul, type MatmulAttrs, type MatmulPlan, type MatmulVariant } from '../matmul-plan.js';
@@ -27,10 +30,110 @@ export function hasSubgroups8(b: WebGPUBackend): boolean {
   return b.device.features.has('subgroups') && info?.subgroupMinSize === 8 && info?.subgroupMaxSize === 8;
 }
 
-/** The variant used when none is forced. */
-export function defaultMatmulVariant(b: WebGPUBackend): MatmulVariant {
+/** The variant used when none is forced (for `p`'s sizes, when given). */
+export function defaultMatmulVariant(b: WebGPUBackend, p?: MatmulPlan): MatmulVariant {
   if (!b.info().isSoftware) return 'tiled';
-  return hasSubgroups8(b) ? 'subgroup' : 'register';
+  if (!hasSubgroups8(b)) return 'register';
+  return p && texturePays(p) && textureFits(b, p) ? 'texture' : 'subgroup';
+}
+
+// matmul_tex.wgsl's tile: TM rows × 32·TNQ columns per subgroup, KS steps of k per loop iteration.
+// Measured on lavapipe at 1024², idle (medians of 9 interleaved runs): tiles of 24..64 rows ×
+// 32..128 columns with steps of 8 or 16 all land within the noise (13.8–16.8 GFLOP/s against a
+// 34 GFLOP/s FMA ceiling); 16 rows are slower (fetches go unamortized). LLVM's compile time grows
+// steeply with the tile (32 × 128: ~100 s on a loaded 2-core machine; 32 × 32: ~10 s), so the
+// smallest tile at the plateau wins.
+const TEX = { TM: 32, TNQ: 1, KS: 8 };
+const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
+
+/**
+ * Staging both operands and padding to whole tiles costs more than the faster loop saves on small
+ * products: measured on lavapipe (idle), the texture kernel wins from about 4 M multiply-adds
+ * (256³: 3.6 vs 7.4 ms; 512³ with Aᵀ, staged by a kernel: 26 vs 36 ms), loses at 128×64 @ 64×128
+ * (0.66 vs 0.48 ms) and at 100×300 @ 300×200 (2.0 vs 1.6 ms).
+ */
+function texturePays(p: MatmulPlan): boolean {
+  return p.m >= TEX.TM && p.n >= 32 * TEX.TNQ && p.k >= 64 && p.m * p.n * p.k >= 1 << 22;
+}
+
+/** Staged operands: texture extents (in texels) and each operand's own batch count and batch strides. */
+function textureLayout(p: MatmulPlan) {
+  const mp = roundUp(p.m, TEX.TM), kp = roundUp(p.k, TEX.KS), np = roundUp(p.n, 32 * TEX.TNQ);
+  // The plan's batch strides are in elements; in whole matrices they index the staged batches.
+  const aStr = p.aStrides.map((s) => s / (p.m * p.k)), bStr = p.bStrides.map((s) => s / (p.k * p.n));
+  const count = (str: number[]) => 1 + p.bShape.reduce((acc, d, i) => acc + (d - 1) * str[i], 0);
+  const aBatches = count(aStr), bBatches = count(bStr);
+  return { mp, kp, np, aStr, bStr, aBatches, bBatches, a: [kp / 4, aBatches * mp], b: [np / 4, bBatches * kp] };
+}
+
+function textureFits(b: WebGPUBackend, p: MatmulPlan): boolean {
+  const max = b.device.limits.maxTextureDimension2D;
+  const l = textureLayout(p);
+  return [...l.a, ...l.b].every((d) => d <= max) && l.mp / TEX.TM <= MAX_WG && l.np / (32 * TEX.TNQ) <= MAX_WG;
+}
+
+/** matmul_tex.wgsl's generated parts: accumulators, fetches, the broadcast-FMA block and stores. */
+function texBlocks(): Record<string, string | number> {
+  const { TM, TNQ, KS } = TEX;
+  const decls: string[] = [], loads: string[] = [], fmas: string[] = [], stores: string[] = [];
+  for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) decls.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+  // This lane's A texels: rows aRow + 8h, k + 4t .. +3 (lane i of the subgroup holds row r0 + 8h + i).
+  for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u), 0);`);
+  for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u), 0);`);
+  // Row i's accumulators take all KS steps at once, so each is loaded and stored once per iteration.
+  for (let i = 0; i < TM; i++) {
+    const h = i >> 3, lane = i & 7;
+    for (let q = 0; q < KS; q++) fmas.push(`let s${q}_${i} = vec4<f32>(subgroupBroadcast(a${h}_${q >> 2}.${'xyzw'[q & 3]}, ${lane}u));`);
+    for (let j = 0; j < TNQ; j++) {
+      let e = `acc${i}_${j}`;
+      for (let q = 0; q < KS; q++) e = `fma(s${q}_${i}, b${q}_${j}, ${e})`;
+      fmas.push(`acc${i}_${j} = ${e};`);
+    }
+  }
+  for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) stores.push(`put(base, r0 + ${i}u, (q0 + ${8 * j}u) * 4u, acc${i}_${j});`);
+  const join = (x: string[], indent: string) => x.join(`\n${indent}`);
+  return { TM, TNQ, KS, DECLS: join(decls, '  '), LOADS: join(loads, '    '), FMAS: join(fmas, '    '), STORES: join(stores, '  ') };
+}
+let texBlocksCache: Record<string, string | number> | null = null;
+
+/**
+ * Stage op(X) (rows × cols, strides rs / cs) of each of `batches` matrices into `slot`'s texture.
+ * A row-major operand whose rows are whole texture rows (cols·4 bytes a multiple of 256) and that
+ * needs no zero padding along k (its `kAxis`) is copied as is: padding rows or columns along M or N
+ * then hold stale values, which only reach outputs past M × N, never stored.
+ */
+function stage(b: WebGPUBackend, slot: string, x: TensorData, rows: number, cols: number, rp: number, w: number, batches: number, rs: number, cs: number, kAxis: 'rows' | 'cols'): GPUTexture {
+  const tex = b.scratchTexture(slot, w, batches * rp);
+  const kPadded = kAxis === 'cols' ? cols !== w * 4 : rows !== rp;
+  if (cs === 1 && (cols * 4) % 256 === 0 && !kPadded && batches <= 64) {
+    for (let i = 0; i < batches; i++) b.copyToTexture(x.storage, i * rows * cols * 4, cols * 4, rows, tex, i * rp);
+    return tex;
+  }
+  const texels = w * batches * rp;
+  b.run({
+    key: 'matmul_tex_pack', file: 'matmul_tex_pack.wgsl', source: texPackSrc,
+    inputs: [x.storage], outputs: [], storageTextures: [tex],
+    uniforms: new Uniforms().u32(rows).u32(cols).u32(rp).u32(w).u32(texels).u32(rs).u32(cs), workgroups: [Math.ceil(texels / 64)],
+  });
+  return tex;
+}
+
+function dispatchTexture(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData, p: MatmulPlan, a: MatmulAttrs): void {
+  if (!hasSubgroups8(b)) fail('matmul', `the 'texture' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) has ${b.device.features.has('subgroups') ? 'other subgroup sizes' : 'no subgroups'}`);
+  const l = textureLayout(p);
+  const { m, n, k } = p;
+  // Stored A is [M, K] (rs = K, cs = 1) or, transposed, [K, M] (rs = 1, cs = M); B likewise.
+  const ta = stage(b, 'matmul.a', x, m, k, l.mp, l.a[0], l.aBatches, a.transA ? 1 : k, a.transA ? m : 1, 'cols');
+  const tb = stage(b, 'matmul.b', y, k, n, l.kp, l.b[0], l.bBatches, a.transB ? 1 : n, a.transB ? k : 1, 'rows');
+  const groups: [number, number, number] = [l.mp / TEX.TM, l.np / (32 * TEX.TNQ), p.batch];
+  check(groups, p);
+  texBlocksCache ??= texBlocks();
+  b.run({
+    key: 'matmul_tex', file: 'matmul_tex.wgsl', source: texSrc, defines: texBlocksCache,
+    inputs: [], textures: [ta, tb], outputs: [o.storage],
+    uniforms: new Uniforms().u32(m).u32(n).u32(l.mp).u32(l.kp).u32(p.bShape.length).vec8u(p.bShape).vec8u(l.aStr).vec8u(l.bStr),
+    workgroups: groups,
+  });
 }
 
 /**
@@ -70,7 +173,9 @@ function dispatch(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData,
   const trans = { TRANS_A: String(a.transA), TRANS_B: String(a.transB) };
   const tag = `${a.transA ? 't' : 'n'}${a.transB ? 't' : 'n'}`;
   let groups: [number, number, number];
-  if (variant === 'subgroup') {
+  if (variant === 'texture') {
+    dispatchTexture(b, x, y, o, p, a);
+  } else if (variant === 'subgroup') {
     if (!hasSubgroups8(b)) fail('matmul', `the 'subgroup' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) has ${b.device.features.has('subgroups') ? 'other subgroup sizes' : 'no subgroups'}`);
     const vec = p.m % 4 === 0 && p.n % 4 === 0 && p.k % 4 === 0;
     groups = [Math.ceil(p.m / 16), Math.ceil(p.n / 128), p.batch];
@@ -114,8 +219,8 @@ registerKernel<WebGPUBackend, MatmulAttrs>('webgpu', 'matmul', (b, [x, y], a) =>
     gpuFill(b, o, 0); // an empty sum
     return o;
   }
-  const variant = a.variant ?? defaultMatmulVariant(b);
-  if (!['subgroup', 'register', 'tiled'].includes(variant)) fail('matmul', `variant must be 'subgroup', 'register' or 'tiled', got '${String(variant)}'`);
+  const variant = a.variant ?? defaultMatmulVariant(b, p);
+  if (!['texture', 'subgroup', 'register', 'tiled'].includes(variant)) fail('matmul', `variant must be 'texture', 'subgroup', 'register' or 'tiled', got '${String(variant)}'`);
   dispatch(b, x, y, o, p, a, variant);
   return o;
 });
