@@ -130,6 +130,33 @@ describeEachBackend('nr surgery (DenseNet)', () => {
   });
 });
 
+describeEachBackend('nr surgery (DenseNet, a whole-dead layer)', () => {
+  it('a dense layer whose output died is deleted with both its units (spec §3.1.5); S-head logits preserved', async () => {
+    const model = createModel('densenet_bc100', { widthMultiplier: 0.1, inputSize: 8, numClasses: 4 });
+    killPattern(model, () => 0.5);
+    // Every output neuron of block 2's layer 3 dies; its first unit (conv1) stays alive, but it only feeds conv2.
+    const layer = 'features.denseblock2.denselayer3';
+    const u2 = model.nrUnits().find((u) => u.name === `${layer}.conv2`)!;
+    u2.bn.registerParameter('weight', rj.zeros([u2.conv.outChannels]));
+    u2.bn.registerParameter('bias', rj.zeros([u2.conv.outChannels]));
+    const x = rj.randn([4, 3, 8, 8], { seed: 8 });
+    const { before, after, res, nr } = await preservation(model, x, { integerRate: true });
+    expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
+    const names = nr.model.nrUnits().map((u) => u.name);
+    expect(names).not.toContain(`${layer}.conv1`);
+    expect(names).not.toContain(`${layer}.conv2`);
+    expect(names.length).toBe(model.nrUnits().length - 2);
+    expect(nr.model.describe().widths[`${layer}.conv1`]).toBe(0);
+    expect(res.split.aOut.length).toBe(names.length);
+    // The description rebuilds the same architecture (what checkpoints and `rejuv eval` use).
+    const again = modelFromDescription(nr.model.describe());
+    expect(again.nrUnits().map((u) => u.name)).toEqual(names);
+    again.dispose();
+    nr.model.dispose();
+    nr.dispose();
+  });
+});
+
 describeEachBackend('nr surgery (ResNet)', () => {
   it('ResNet with fixed layers: the residual stream widens, S-head logits are preserved', async () => {
     const model = createModel('resnet20', { widthMultiplier: 0.25, inputSize: 8, numClasses: 4 });

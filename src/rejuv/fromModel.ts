@@ -46,5 +46,7 @@ export function channelGraphOf(model: ZooModel): ModelGraph {
 /** The same architecture with explicit widths (surgery, checkpoint restore). */
 export function rebuildModel(model: ZooModel, widths: Record<string, number>): ZooModel {
   const Ctor = model.constructor as new (arch: string, opts: ModelOptions) => ZooModel;
-  return new Ctor(model.arch, { ...model.options, widths });
+  // Units absent from `widths` keep their current width: a DenseNet layer deleted in an earlier
+  // round (width 0, no longer in the channel graph) stays deleted.
+  return new Ctor(model.arch, { ...model.options, widths: { ...model.describe().widths, ...widths } });
 }

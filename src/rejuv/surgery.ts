@@ -105,21 +105,35 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
   const g: ChannelGraph = mg.graph;
   if (masks.length !== g.units.length) fail('nr.rejuvenate', `expected ${g.units.length} masks, got ${masks.length}`);
   const alive = masks.map((m) => m.filter(Boolean).length);
-  const plan = planWidths(g, alive, { mode: opts.mode, integerRate: opts.integerRate });
+  const planned = planWidths(g, alive, { mode: opts.mode, integerRate: opts.integerRate });
   const oldW = g.units.map((u) => u.out);
-  const newW = plan.widths;
-  const dead = g.units.filter((_, l) => newW[l] === 0).map((u) => u.name);
-  if (dead.length) fail('nr.rejuvenate', `units ${dead.join(', ')} would get width 0 (a whole-dead layer); deleting layers is not supported by createModel`);
   const widths: Record<string, number> = {};
-  g.units.forEach((u, l) => (widths[u.name] = newW[l]));
-  const next = rebuildModel(model, widths);
-  const newUnits = next.nrUnits();
+  g.units.forEach((u, l) => (widths[u.name] = planned.widths[l]));
+  const zero = g.units.filter((_, l) => planned.widths[l] === 0).map((u) => u.name);
+  let next: ZooModel;
+  try {
+    next = rebuildModel(model, widths);
+  } catch (e) {
+    if (zero.length) fail('nr.rejuvenate', `units ${zero.join(', ')} would get width 0 (a whole-dead layer), which only a DenseNet layer can be (it is deleted, spec §3.1.5): ${(e as Error).message}`);
+    throw e;
+  }
+  // A whole-dead DenseNet layer is deleted with both its units (the other one feeds or is fed only
+  // by it): from here on a deleted unit has width 0 and no survived channel, so its consumers'
+  // layouts drop it, and the new model's units are matched by name.
+  const newByName = new Map(next.nrUnits().map((u) => [u.name, u] as const));
+  const kept = g.units.map((u) => newByName.has(u.name));
+  const newW = planned.widths.map((w, l) => (kept[l] ? w : 0));
+  masks = masks.map((m, l) => (kept[l] ? m : m.map(() => false)));
+  const plan: WidthPlan = { ...planned, widths: newW };
   const seed = opts.seed ?? 0;
+  // Per old unit (0 for deleted ones), for the effective parameter count.
+  const aOutAll = g.units.map(() => 0), aInAll = g.units.map(() => 0), splitInAll = g.units.map(() => false);
   const split: Split = { aOut: [], aIn: [], splitIn: [], inPerm: [], classifierS: [] };
 
   noGrad(() => {
     tidy(() => {
       g.units.forEach((u, l) => {
+        if (!kept[l]) return;
         const old: NRUnit = mg.units[l];
         const lay = layoutOf(u.input, masks, oldW, newW);
         const sOut = range(oldW[l]).filter((c) => masks[l][c]);
@@ -129,6 +143,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
         split.aOut.push(A);
         split.aIn.push(a);
         split.splitIn.push(lay.split);
+        [aOutAll[l], aInAll[l], splitInAll[l]] = [A, a, lay.split];
         split.inPerm.push(isIdentity(lay.logicalOf) ? null : lay.logicalOf);
         const rows = indexTensor(sOut);
         const gathered = gatherSurvived(old.conv.weight, [oldW[l], old.conv.inChannels, k], rows, indexTensor(lay.survived), [A, a, k]);
@@ -138,7 +153,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
           view: [C, Cin, k], a: A, b: a, seed, offset: (l + 1) * 2 ** 28, outShape: [C, Cin, kh, kw],
           sr: lay.split ? zero : he, rs: zero, rr: he,
         });
-        const conv = newUnits[l].conv, bn = newUnits[l].bn;
+        const { conv, bn } = newByName.get(u.name)!;
         // Installed directly (no state-dict copy): the module takes the tensor out of this tidy scope.
         conv.registerParameter('weight', toPhysical(w, C, lay, k, [C, Cin, kh, kw]));
         if (old.conv.bias) fail('nr.rejuvenate', `unit ${u.name}: NR-conv units have no conv bias (spec §1.2)`);
@@ -165,7 +180,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
   });
   if (opts.masks) installMasks(next, split);
   const denseParams = g.units.reduce((s, u, l) => s + newW[l] * sourceWidth(u.input, newW) * u.kernel, 0);
-  const eff = effectiveParams(g, split.aOut, newW, split.aIn, split.splitIn);
+  const eff = effectiveParams(g, aOutAll, newW, aInAll, splitInAll);
   next.train();
   return { model: next, plan, split, denseParams, effectiveParams: eff };
 }
