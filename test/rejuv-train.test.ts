@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makePlugin } from '../src/cli/extensions.js';
+import { main } from '../src/cli/main.js';
 import '../src/rejuv/cli.js';
 import { inspectModel } from '../src/rejuv/cli.js';
 import { modelFromDescription } from '../src/nn/models/index.js';
 import { Checkpoint } from '../src/train/checkpoint.js';
+import { decodeSafetensors, toTyped } from '../src/train/safetensors.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/train/config.js';
 import { Trainer } from '../src/train/trainer.js';
 import { Progress } from '../src/train/progress.js';
@@ -66,4 +68,38 @@ it('trains, rejuvenates at an epoch end, and resumes after surgery identically',
   expect(info.layers.map((l) => l.total)).toEqual(widths);
   expect(info.utilization.params).toBeGreaterThan(0);
   expect(info.utilization.flops).toBeGreaterThan(0);
+});
+
+it('`rejuv eval --dump-logits` of a rejuvenated model dumps the two-head prediction z_S + z_R', async () => {
+  const ref = join(dir, 'ref'); // the run of the test above: Scheme A after surgery
+  const dump = join(dir, 'logits.safetensors');
+  let out = '';
+  // The whole 32-image test set is one batch, so the dumped logits' argmax gives the reported accuracy.
+  const code = await main(['eval', join(ref, 'checkpoint.safetensors'), '--backend', 'cpu', '--batch-size', '32', '--dump-logits', dump, '--json'], { out: (s) => (out += s), err: () => {} });
+  await rj.init({ backend: 'cpu' }); // eval closed the engine
+  expect(code).toBe(0);
+  const { testAcc } = JSON.parse(out);
+  const f = decodeSafetensors(readFileSync(dump), dump); // a Node Buffer, as a user would pass it
+  const logits = toTyped(f.tensors.get('logits')!), labels = toTyped(f.tensors.get('labels')!);
+  const [n, k] = f.tensors.get('logits')!.shape;
+  expect(n).toBe(32);
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (logits[i * k + j] > logits[i * k + best]) best = j;
+    if (best === labels[i]) correct++;
+  }
+  expect(correct / n).toBe(testAcc);
+  // z_S + z_R = W·f + 2b (each head adds the shared bias), the plain forward is W·f + b: they differ by b.
+  const ck = Checkpoint.read(join(ref, 'checkpoint.safetensors'));
+  const model = modelFromDescription(ck.meta('model'));
+  model.loadStateDict(ck.stateDictFor(model.stateDict()));
+  model.eval();
+  const x = toTyped(f.tensors.get('input')!) as Float32Array;
+  const plain = await rj.noGrad(() => model.forward(rj.tensor(x, f.tensors.get('input')!.shape))).toArray();
+  const bias = await model.classifier.bias!.toArray();
+  let worst = 0;
+  for (let i = 0; i < n * k; i++) worst = Math.max(worst, Math.abs(logits[i] - plain[i] - bias[i % k]));
+  expect(worst).toBeLessThan(1e-5);
+  expect(Math.max(...Array.from(bias, Math.abs))).toBeGreaterThan(1e-4); // so the check can fail
 });

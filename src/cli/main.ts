@@ -100,7 +100,8 @@ async function cmdEval(o: ParsedOptions, file: string, io: Io): Promise<number> 
     if (o['dump-logits']) {
       const h = new EpochBatches(data.test, data, { batchSize: bs }).prepare(0);
       model.eval();
-      const logits = noGrad(() => tidy(() => model.forward(tensor(h.x, h.shape))));
+      // The prediction's logits: an NR model trained under Scheme A predicts with z_S + z_R.
+      const logits = noGrad(() => tidy(() => (plugin?.logits ? plugin.logits(tensor(h.x, h.shape)) : model.forward(tensor(h.x, h.shape)))));
       const [l] = await readAll([logits]);
       logits.dispose();
       const sf = { metadata: { checkpoint: resolve(file), dataset: data.name, model: JSON.stringify(model.describe()) }, tensors: new Map([

@@ -6,6 +6,7 @@
  */
 import type { ZooModel } from '../nn/graph.js';
 import { tensor } from '../ops/creation.js';
+import { add } from '../ops/elementwise.js';
 import { keep, tidy } from '../tensor/engine.js';
 import { fail } from '../tensor/errors.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
@@ -13,7 +14,7 @@ import type { EpochContext, EpochDecision, StepOutputs, TrainingPlugin } from '.
 import { gammaLayout } from './channels.js';
 import { gammaStats, packLayout, type GammaStats } from './device.js';
 import { channelGraphOf, type ModelGraph } from './fromModel.js';
-import { correctCount, crossEntropyLoss, twoHeadLoss } from './heads.js';
+import { correctCount, crossEntropyLoss, twoHeadLoss, twoHeads } from './heads.js';
 import { LambdaController, type LambdaState } from './lambda.js';
 import { planWidths, resource, type ResourceMode, type WidthPlan } from './plan.js';
 import { neuralRescale, installScheme, type Scheme } from './schemes.js';
@@ -210,6 +211,13 @@ export class NeuralRejuvenation {
     return { loss: crossEntropyLoss(logits, y), correct: correctCount(logits, y) };
   }
 
+  /** The prediction logits, as `forwardLoss` predicts: z_S + z_R once rejuvenated (spec §4.2), model(x) before. */
+  logits(x: Tensor): Tensor {
+    if (!this.split) return this.model.forward(x);
+    const { zS, zR } = twoHeads(this.model, x, this.split.classifierS);
+    return add(zS, zR);
+  }
+
   /** L1 strength for a parameter in the fused update: λ on non-fixed γ while monitoring. */
   l1For(paramName: string): number {
     return this.phase === 'monitor' && this.regularized.has(paramName) ? this.lambda.value : 0;
@@ -294,6 +302,7 @@ export class NeuralRejuvenation {
     return {
       name: 'neural-rejuvenation',
       forwardLoss: (x, y) => this.forwardLoss(x, y),
+      logits: (x) => this.logits(x),
       stepExtras: () => (this.phase === 'monitor' ? [this.stats().counts] : []),
       afterStep: (extras) => {
         this.steps++;

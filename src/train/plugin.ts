@@ -47,6 +47,8 @@ export interface TrainingPlugin {
   readonly name: string;
   /** Loss and correct-count for a batch (default: cross-entropy on model(x), argmax). Called inside tidy. */
   forwardLoss?(x: Tensor, y: Tensor, training: boolean): StepOutputs;
+  /** The logits whose argmax is the prediction (default: model(x)); `rejuv eval --dump-logits` writes them. */
+  logits?(x: Tensor): Tensor;
   /** Extra device tensors to read back with the step's loss (one readback per step). */
   stepExtras?(): Tensor[];
   /** After the optimizer step, with the values of `stepExtras()` read back. */

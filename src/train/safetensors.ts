@@ -31,7 +31,8 @@ export function fromTyped(a: Float32Array | Int32Array | Float64Array | Uint8Arr
 
 /** The values as a typed array (copied, so alignment never matters). */
 export function toTyped(t: SafeTensor): Float32Array | Int32Array | Float64Array | Uint8Array {
-  const b = t.bytes.slice();
+  // A copy into a fresh buffer of exactly these bytes: `slice()` would not copy a Node Buffer.
+  const b = new Uint8Array(t.bytes);
   switch (t.dtype) {
     case 'F32': return new Float32Array(b.buffer);
     case 'I32': return new Int32Array(b.buffer);
