@@ -5,7 +5,7 @@
 // 8 rows × 4 k of it. Only B is loaded per lane. No workgroup memory, no barriers.
 //   C[b] = op(A[b]) @ op(B[b]),  op(A) is M×K, op(B) is K×N, C is [batch, M, N] row-major.
 // Layout: A is [.., M, K], or [.., K, M] when TRANS_A; B is [.., K, N], or [.., N, K] when TRANS_B
-//   (read in place). Batch offsets of A and B come from `batch_offset` (strides 0 on broadcast axes).
+//   (read in place). Batch offsets of A and B come from `offset_of` (strides 0 on broadcast axes).
 // Work split: a subgroup owns 8 rows × 32 columns of C (each lane 8 rows × 4 columns); a workgroup
 //   of 64 = 8 subgroups (2 along rows × 4 along columns) owns 16 × 128.
 //   Non-transposed A: lane l loads op(A)[r0 + l, k..k+3]; transposed: op(A)[r0 + 4⌊l/4⌋ .. +3, k + l%4].
@@ -19,25 +19,13 @@
 // Dispatch: (ceil(M / 16), ceil(N / 128), batch) workgroups of 64: rows vary fastest, so workgroups
 //   that run back to back stream the same 128-column strip of B through the cache (~20 % at 1024).
 enable subgroups;
-// (No `#include <lib/index>`: includes are assembled before the file and `enable` must come first.)
+#include <lib/index>
 
 @group(0) @binding(0) var<storage, read> a: array<{{ELEM}}>;
 @group(0) @binding(1) var<storage, read> b: array<{{ELEM}}>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 struct U { m: u32, n: u32, k: u32, brank: u32, bshape: array<vec4<u32>, 2>, astr: array<vec4<u32>, 2>, bstr: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> u: U;
-
-// Element offset of batch `flat` (row-major over `shape`) under `strides`: lib/index's offset_of.
-fn batch_offset(flat: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<u32>, 2>) -> u32 {
-  var rem = flat;
-  var off = 0u;
-  for (var k = i32(rank) - 1; k >= 0; k--) {
-    let d = shape[k / 4][k % 4];
-    off += (rem % d) * strides[k / 4][k % 4];
-    rem /= d;
-  }
-  return off;
-}
 
 const TRANS_A = {{TRANS_A}};
 const TRANS_B = {{TRANS_B}};
@@ -56,8 +44,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let s = subgroupBroadcast(lidx, 0u) / 8u;
   let r0 = (wid.x * 2u + s / 4u) * 8u;
   let c0 = ((wid.y * 4u + s % 4u) * 8u + lane) * 4u;
-  let aBase = batch_offset(wid.z, u.brank, u.bshape, u.astr);
-  let bBase = batch_offset(wid.z, u.brank, u.bshape, u.bstr);
+  let aBase = offset_of(wid.z, u.brank, u.bshape, u.astr);
+  let bBase = offset_of(wid.z, u.brank, u.bshape, u.bstr);
   let q4 = vec4<u32>(0u, 1u, 2u, 3u);
   let cols = min(vec4<u32>(c0) + q4, vec4<u32>(N - 1u));
   // This lane's share of A: one row (non-transposed) or four rows at one k offset (transposed).

@@ -7,7 +7,8 @@
 // Layout (zero-padded by the pack kernel, so the k loop needs no guard):
 //   ta: row aIdx·MP + m, texel t = op(A)[m][4t .. 4t+3]  (MP = M rounded up to {{TM}}, K to {{KS}})
 //   tb: row bIdx·KP + k, texel t = op(B)[k][4t .. 4t+3]  (KP = K rounded up to {{KS}}, N to 32·{{TNQ}})
-//   aIdx / bIdx: the operand's own batch index, from the output batch by strides (0 on broadcast axes).
+//   aIdx / bIdx: the operand's own batch index: offset_of the output batch under batch strides counted
+//   in whole matrices (0 on broadcast axes).
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} rows × 32·{{TNQ}} columns; lane l
 //   accumulates, for each row, the column quads q0 + 8j (j < {{TNQ}}): {{TM}}·{{TNQ}} vec4 accumulators,
 //   most of them in stack memory — loads and stores there are cheap next to texture fetches, and big
@@ -17,24 +18,13 @@
 // Dispatch: (MP / {{TM}}, NP / (32·{{TNQ}}), batch) workgroups of 8; rows vary fastest, so workgroups
 //   run back to back stream the same strip of B through the cache.
 enable subgroups;
+#include <lib/index>
 
 @group(0) @binding(0) var ta: texture_2d<f32>;
 @group(0) @binding(1) var tb: texture_2d<f32>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 struct U { m: u32, n: u32, mp: u32, kp: u32, brank: u32, bshape: array<vec4<u32>, 2>, astr: array<vec4<u32>, 2>, bstr: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> u: U;
-
-// Index of output batch `flat` (row-major over `shape`) in an operand with these batch strides.
-fn batch_index(flat: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<vec4<u32>, 2>) -> u32 {
-  var rem = flat;
-  var idx = 0u;
-  for (var k = i32(rank) - 1; k >= 0; k--) {
-    let d = shape[k / 4][k % 4];
-    idx += (rem % d) * strides[k / 4][k % 4];
-    rem /= d;
-  }
-  return idx;
-}
 
 // Stores one accumulator: C[r][col .. col+3], the parts inside M × N.
 fn put(base: u32, r: u32, col: u32, v: vec4<f32>) {
@@ -48,8 +38,8 @@ fn put(base: u32, r: u32, col: u32, v: vec4<f32>) {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
   let r0 = wid.x * {{TM}}u;
   let q0 = wid.y * (8u * {{TNQ}}u) + lane;
-  let aRow = batch_index(wid.z, u.brank, u.bshape, u.astr) * u.mp + r0 + lane;
-  let bRow = batch_index(wid.z, u.brank, u.bshape, u.bstr) * u.kp;
+  let aRow = offset_of(wid.z, u.brank, u.bshape, u.astr) * u.mp + r0 + lane;
+  let bRow = offset_of(wid.z, u.brank, u.bshape, u.bstr) * u.kp;
   {{DECLS}}
   for (var k = 0u; k < u.kp; k += {{KS}}u) {
     {{LOADS}}

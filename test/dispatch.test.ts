@@ -1,8 +1,10 @@
 /**
  * Dispatch mechanics of the WebGPU backend: 1-D dispatches past 65535 workgroups fold into 2-D and
- * still cover every element exactly once; pipelines are cached by keys without sizes.
+ * still cover every element exactly once; pipelines are cached by keys without sizes; shader assembly
+ * (includes, defines, directives) maps every line back to its file.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { assemble, sourceLocation } from '../src/kernels/webgpu/program.js';
 import { philoxBits, bitsToUniform } from '../src/tensor/random.js';
 import { destroyGpu, getGpu, rj, withBackend } from './helpers/backends.js';
 
@@ -82,5 +84,21 @@ describe('pipeline cache', () => {
       await run(2_000_000);
       expect(gpu.pipelineCount).toBe(compiled);
     });
+  });
+});
+
+describe('shader assembly', () => {
+  it('hoists directives above included libraries and maps lines back to their files', () => {
+    const src = '// header\nenable subgroups;\n#include <lib/index>\nconst N = {{N}}u;\nfn f() -> u32 { return N; }';
+    const sh = assemble('k.wgsl', src, { N: 7 });
+    const lines = sh.code.split('\n');
+    expect(lines[0]).toBe('enable subgroups;');
+    expect(sourceLocation(sh, 1)).toBe('shaders/k.wgsl:2');
+    expect(sourceLocation(sh, 2)).toBe('shaders/lib/index.wgsl:1');
+    const f = lines.indexOf('fn f() -> u32 { return N; }') + 1;
+    expect(sourceLocation(sh, f)).toBe('shaders/k.wgsl:5');
+    expect(lines[f - 2]).toBe('const N = 7u;');
+    expect(() => assemble('k.wgsl', 'const N = {{M}};')).toThrow(/k\.wgsl: shader placeholder \{\{M\}\} has no value/);
+    expect(() => assemble('k.wgsl', '#include <lib/nope>')).toThrow(/k\.wgsl: unknown include <lib\/nope>/);
   });
 });

@@ -34,18 +34,21 @@ export interface Program {
 export interface AssembledShader {
   code: string;
   /** Where each chunk of the assembled code came from, to map compile errors back to files. */
-  lineMap: { file: string; firstLine: number; lines: number }[];
+  /** Chunks of the assembled code: `lines` lines from `firstLine` on are `file` from its line `sourceLine` (1 when absent) on. */
+  lineMap: { file: string; firstLine: number; lines: number; sourceLine?: number }[];
 }
 
-/** Resolve `#include <lib/x>` lines and `{{NAME}}` defines. */
+/**
+ * Resolve `#include <lib/x>` lines and `{{NAME}}` defines. WGSL wants directives (`enable subgroups;`)
+ * before everything else, so a file's directives are hoisted above the included libraries.
+ */
 export function assemble(file: string, source: string, defines: Record<string, string | number> = {}): AssembledShader {
   const lineMap: AssembledShader['lineMap'] = [];
   const parts: string[] = [];
   let line = 1;
-  const included = new Set<string>();
-  const push = (name: string, text: string) => {
+  const push = (name: string, text: string, sourceLine = 1) => {
     const n = text.split('\n').length;
-    lineMap.push({ file: name, firstLine: line, lines: n });
+    lineMap.push({ file: name, firstLine: line, lines: n, sourceLine });
     parts.push(text);
     line += n;
   };
@@ -53,19 +56,20 @@ export function assemble(file: string, source: string, defines: Record<string, s
     if (!(k in defines)) throw new Error(`${file}: shader placeholder {{${k}}} has no value`);
     return String(defines[k]);
   });
-  const own: string[] = [];
-  for (const l of body.split('\n')) {
+  const own: string[] = [], libs: string[] = [], directives: [string, number][] = [];
+  for (const [i, l] of body.split('\n').entries()) {
     const inc = /^\s*#include\s+<([\w/]+)>\s*$/.exec(l);
     if (inc) {
-      const lib = LIBS[inc[1]];
-      if (lib === undefined) throw new Error(`${file}: unknown include <${inc[1]}>`);
-      if (!included.has(inc[1])) {
-        included.add(inc[1]);
-        push(`shaders/${inc[1]}.wgsl`, lib);
-      }
+      if (LIBS[inc[1]] === undefined) throw new Error(`${file}: unknown include <${inc[1]}>`);
+      if (!libs.includes(inc[1])) libs.push(inc[1]);
       own.push(`// (included ${inc[1]})`);
+    } else if (/^\s*enable\s+[\w\s,]+;\s*$/.test(l)) {
+      directives.push([l, i + 1]);
+      own.push(`// (${l.trim()} hoisted to the top)`);
     } else own.push(l);
   }
+  for (const [d, at] of directives) push(`shaders/${file}`, d, at);
+  for (const lib of libs) push(`shaders/${lib}.wgsl`, LIBS[lib]);
   push(`shaders/${file}`, own.join('\n'));
   return { code: parts.join('\n'), lineMap };
 }
@@ -73,7 +77,7 @@ export function assemble(file: string, source: string, defines: Record<string, s
 /** Map a line of assembled code back to `file:line`. */
 export function sourceLocation(shader: AssembledShader, line: number): string {
   for (const c of shader.lineMap) {
-    if (line >= c.firstLine && line < c.firstLine + c.lines) return `${c.file}:${line - c.firstLine + 1}`;
+    if (line >= c.firstLine && line < c.firstLine + c.lines) return `${c.file}:${line - c.firstLine + (c.sourceLine ?? 1)}`;
   }
   return `<assembled>:${line}`;
 }
