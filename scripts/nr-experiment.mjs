@@ -70,7 +70,9 @@ const convBase = nrRuns[0].rows[0].convParams;
 const effMean = mean(nrRuns.map((r) => last(r).effectiveParams));
 // --eff-width pins it (so the effective-size runs can start before every NR run has finished).
 const effWidth = opt('eff-width') ? Number(opt('eff-width')) : Number((width * Math.sqrt(effMean / convBase)).toFixed(3));
-for (const seed of seeds) runs.push(train('baseline-effective', seed, [], effWidth));
+// --eff-seeds: the effective-size baseline on fewer seeds than the main comparison (it is the control, not the claim).
+const effSeeds = opt('eff-seeds') ? opt('eff-seeds').split(',').map(Number) : seeds;
+for (const seed of effSeeds) runs.push(train('baseline-effective', seed, [], effWidth));
 
 const groups = ['baseline', 'nr', 'baseline-effective'];
 const table = groups.map((g) => {
