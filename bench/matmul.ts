@@ -2,8 +2,9 @@
  * matmul fp32 at 256, 512, 1024 (square): GFLOP/s of ours (the adapter's default variant at 1024, the
  * other variants at 256 for reference, and the subgroup kernel at 1024 where the default is the
  * texture kernel, the default before it), of tfjs-webgpu on the same adapter and of tfjs-wasm, all in
- * this run, plus the adapter's arithmetic ceiling (shaders/fma_peak.wgsl: register FMAs only; the max
- * over a few dispatch shapes). The bar at 1024: ours ≥ 3× tfjs-webgpu and ≥ 50 % of the ceiling.
+ * this run, plus the adapter's arithmetic ceiling (shaders/fma_peak.wgsl: register FMAs only; the best
+ * of a few dispatch shapes). The bars at 1024: ours ≥ 3× tfjs-webgpu (median of rounds interleaved with
+ * it) and ≥ 50 % of the ceiling (median of rounds interleaved with the ceiling kernel alone).
  */
 import * as rj from '../src/index.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
@@ -59,11 +60,13 @@ async function peer(name: 'webgpu' | 'wasm', n: number): Promise<Bench> {
 /** The FMA ceiling: each shape timed alone (sync before and after), best GFLOP/s over shapes and runs. */
 async function ceiling(quick: boolean): Promise<{ value: number; shape: FmaPeakShape; all: { shape: FmaPeakShape; gflops: number }[] }> {
   const b = gpu();
+  // 2–4 GFLOP each (50–110 ms on lavapipe): long enough that the sync around a sample is noise,
+  // and about the work of a 1024² matmul (2.1 GFLOP), which the bar compares them with round by round.
   const shapes: FmaPeakShape[] = [
-    { chains: 4, wg: 64, groups: 64, iters: 4096 },
-    { chains: 8, wg: 64, groups: 64, iters: 2048 },
-    { chains: 4, wg: 256, groups: 32, iters: 4096 },
-    { chains: 8, wg: 64, groups: 256, iters: 512 },
+    { chains: 4, wg: 64, groups: 64, iters: 4 * 4096 },
+    { chains: 8, wg: 64, groups: 64, iters: 4 * 2048 },
+    { chains: 4, wg: 256, groups: 32, iters: 4 * 4096 },
+    { chains: 8, wg: 64, groups: 256, iters: 4 * 512 },
   ];
   const all: { shape: FmaPeakShape; gflops: number }[] = [];
   for (const s of shapes) {
@@ -88,8 +91,6 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   const peak0 = await ceiling(ctx.quick);
   figs.push({ name: 'fma ceiling (before)', value: peak0.value, unit: 'GFLOP/s', shapes: peak0.all });
   const at: Record<number, { ours: number; webgpu?: number }> = {};
-  const ceilings = [peak0.value];
-  let cpuCeiling = 0;
   const cpuAt: Record<string, number> = {};
   for (const n of SIZES) {
     const runs = runsFor(n, ctx.quick);
@@ -100,11 +101,6 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     if (n === SIZES[0]) for (const v of others) benches[`rejuv (${v}, forced)`] = ours(n, v);
     if (n === top && main === 'texture') benches['rejuv (subgroup, forced)'] = ours(n, 'subgroup');
     if (!ctx.noPeers) benches['tfjs-webgpu'] = await peer('webgpu', n);
-    let fmaFlop = 0;
-    if (n === SIZES[SIZES.length - 1]) {
-      // The ceiling kernel in the same rounds too (its best shape from the first measurement).
-      benches['fma ceiling'] = { fn: async () => { fmaFlop = recordFmaPeak(gpu(), peak0.shape); await gpu().sync(); }, dispose: () => {} };
-    }
     const times = await timeInterleaved(Object.fromEntries(Object.entries(benches).map(([k, v]) => [k, v.fn])), { warmup: 1, runs });
     for (const v of Object.values(benches)) v.dispose();
     if (!ctx.noPeers) {
@@ -114,31 +110,44 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     }
     await gpu().checkErrors();
     for (const [name, t] of Object.entries(times)) {
-      const f = name === 'fma ceiling' ? fmaFlop : flop;
-      const label = name === 'fma ceiling' ? `fma ceiling (interleaved with matmul ${n})` : `matmul ${n} ${name}`;
-      figs.push({ name: label, value: gflops(f, t.ms), unit: 'GFLOP/s', ms: t.ms, samples: t.samples, cpuMs: t.cpuMs, cpuGflops: gflops(f, t.cpuMs) });
+      figs.push({ name: `matmul ${n} ${name}`, value: gflops(flop, t.ms), unit: 'GFLOP/s', ms: t.ms, samples: t.samples, cpuMs: t.cpuMs, cpuGflops: gflops(flop, t.cpuMs) });
+      cpuAt[`${n} ${name}`] = gflops(flop, t.cpuMs);
     }
-    if (times['fma ceiling']) {
-      ceilings.push(gflops(fmaFlop, times['fma ceiling'].ms));
-      cpuCeiling = gflops(fmaFlop, times['fma ceiling'].cpuMs);
-    }
-    for (const [name, t] of Object.entries(times)) cpuAt[`${n} ${name}`] = gflops(flop, t.cpuMs);
     at[n] = { ours: gflops(flop, times[`rejuv (${main})`].ms), webgpu: times['tfjs-webgpu'] ? gflops(flop, times['tfjs-webgpu'].ms) : undefined };
   }
+  // The ceiling bar: ours at the top size and the FMA kernel (its best shape from the first
+  // measurement) round-robin, nothing else in the rounds. On a shared 2-core VM single samples of
+  // either swing by ±30 %, so the bar compares like with like: median with median, best with best.
+  const n = top, flop = 2 * n ** 3;
+  let fmaFlop = 0;
+  const mine = ours(n, main);
+  const pair = await timeInterleaved({
+    ours: mine.fn,
+    ceiling: async () => { fmaFlop = recordFmaPeak(gpu(), peak0.shape); await gpu().sync(); },
+  }, { warmup: 1, runs: ctx.quick ? 3 : 15 });
+  mine.dispose();
+  await gpu().checkErrors();
+  const oursMed = gflops(flop, pair.ours.ms), ceilMed = gflops(fmaFlop, pair.ceiling.ms);
+  const oursBest = gflops(flop, Math.min(...pair.ours.samples)), ceilBest = gflops(fmaFlop, Math.min(...pair.ceiling.samples));
+  figs.push({ name: `matmul ${n} rejuv (${main}), rounds with the ceiling`, value: oursMed, unit: 'GFLOP/s', ms: pair.ours.ms, samples: pair.ours.samples, cpuMs: pair.ours.cpuMs, cpuGflops: gflops(flop, pair.ours.cpuMs) });
+  figs.push({ name: `fma ceiling (interleaved with matmul ${n})`, value: ceilMed, unit: 'GFLOP/s', ms: pair.ceiling.ms, samples: pair.ceiling.samples, cpuMs: pair.ceiling.cpuMs, cpuGflops: gflops(fmaFlop, pair.ceiling.cpuMs) });
   const peak1 = await ceiling(ctx.quick);
   figs.push({ name: 'fma ceiling (after)', value: peak1.value, unit: 'GFLOP/s', shapes: peak1.all });
-  // The highest ceiling seen anywhere in the run: the conservative denominator.
-  const peak = Math.max(...ceilings, peak1.value);
-  const n = top;
+  const ratio = oursMed / ceilMed;
+  figs.push({ name: `matmul ${n} ours / fma ceiling`, value: ratio, unit: '×', note: `${ratio >= 0.5 ? 'bar (≥ 0.5) met' : 'bar (≥ 0.5) NOT met'} (medians, same rounds)` });
+  figs.push({ name: `matmul ${n} ours / fma ceiling (best / best)`, value: oursBest / ceilBest, unit: '×', note: 'best sample of each, same rounds' });
+  // The most pessimistic reading, for the record: our median against the single best ceiling sample
+  // anywhere in the run (before, interleaved, after).
+  const peakAny = Math.max(peak0.value, ceilBest, peak1.value);
+  figs.push({ name: `matmul ${n} ours / highest ceiling in the run`, value: oursMed / peakAny, unit: '×', note: 'our median over the best single ceiling sample' });
+  figs.push({ name: `matmul ${n} ours / fma ceiling (CPU time)`, value: gflops(flop, pair.ours.cpuMs) / gflops(fmaFlop, pair.ceiling.cpuMs), unit: '×', note: 'per CPU-second, same rounds' });
   const at1 = at[n];
-  figs.push({ name: `matmul ${n} ours / fma ceiling`, value: at1.ours / peak, unit: '×', note: at1.ours / peak >= 0.5 ? 'bar (≥ 0.5) met' : 'bar (≥ 0.5) NOT met' });
   if (at1.webgpu !== undefined) {
     const r = at1.ours / at1.webgpu;
     figs.push({ name: `matmul ${n} ours / tfjs-webgpu`, value: r, unit: '×', note: r >= 3 ? 'bar (≥ 3) met' : 'bar (≥ 3) NOT met' });
   }
-  // The same two ratios from CPU time (work per CPU-second of this process): steadier on a shared machine.
+  // The peer ratio from CPU time too (work per CPU-second of this process): steadier on a shared machine.
   const cpuOurs = cpuAt[`${n} rejuv (${main})`];
-  if (cpuCeiling > 0) figs.push({ name: `matmul ${n} ours / fma ceiling (CPU time)`, value: cpuOurs / cpuCeiling, unit: '×', note: 'per CPU-second, interleaved' });
   if (cpuAt[`${n} tfjs-webgpu`]) figs.push({ name: `matmul ${n} ours / tfjs-webgpu (CPU time)`, value: cpuOurs / cpuAt[`${n} tfjs-webgpu`], unit: '×', note: 'per CPU-second, interleaved' });
   return figs;
 }

@@ -1,9 +1,11 @@
 // Batched matmul for CPU adapters with 8-lane subgroups (lavapipe), operands read from textures:
 //   C[b] = op(A)[b] @ op(B)[b], C is [batch, M, N] row-major.
 // Why textures: on lavapipe a storage-buffer load with a computed index is a bounds-checked scalar
-//   load per SIMD lane (~5 instructions per float), while textureLoad of an rgba32float texel is one
-//   16-byte load per lane plus an in-register transpose (~2.7 instructions per float, no branches).
-//   Staging both operands (matmul_tex_pack.wgsl, O(MK + KN) work) doubles the speed at 1024².
+//   load per SIMD lane (~5 instructions per float). A read-only storage texture (rgba32float) is
+//   fetched by a short routine (~60 instructions for 8 lanes × 16 bytes: one 16-byte load per lane,
+//   a bounds mask, an in-register transpose). A sampled texture_2d is about a third slower at 1024²:
+//   its textureLoad goes through a generic sampler stub with two indirect calls. Hence `read` storage.
+//   Staging both operands (copy or matmul_tex_pack.wgsl, O(MK + KN) work) pays from ~4 M MACs.
 // Layout (zero-padded by the pack kernel, so the k loop needs no guard):
 //   ta: row aIdx·MP + m, texel t = op(A)[m][4t .. 4t+3]  (MP = M rounded up to {{TM}}, K to {{KS}})
 //   tb: row bIdx·KP + k, texel t = op(B)[k][4t .. 4t+3]  (KP = K rounded up to {{KS}}, N to 32·{{TNQ}})
@@ -20,8 +22,8 @@
 enable subgroups;
 #include <lib/index>
 
-@group(0) @binding(0) var ta: texture_2d<f32>;
-@group(0) @binding(1) var tb: texture_2d<f32>;
+@group(0) @binding(0) var ta: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(1) var tb: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(2) var<storage, read_write> c: array<f32>;
 struct U { m: u32, n: u32, mp: u32, kp: u32, brank: u32, bshape: array<vec4<u32>, 2>, astr: array<vec4<u32>, 2>, bstr: array<vec4<u32>, 2> }
 @group(0) @binding(3) var<uniform> u: U;

@@ -38,11 +38,13 @@ export function defaultMatmulVariant(b: WebGPUBackend, p?: MatmulPlan): MatmulVa
 }
 
 // matmul_tex.wgsl's tile: TM rows × 32·TNQ columns per subgroup, KS steps of k per loop iteration.
-// Measured on lavapipe at 1024², idle (medians of 9 interleaved runs): tiles of 24..64 rows ×
-// 32..128 columns with steps of 8 or 16 all land within the noise (13.8–16.8 GFLOP/s against a
-// 34 GFLOP/s FMA ceiling); 16 rows are slower (fetches go unamortized). LLVM's compile time grows
-// steeply with the tile (32 × 128: ~100 s on a loaded 2-core machine; 32 × 32: ~10 s), so the
-// smallest tile at the plateau wins.
+// Measured on lavapipe at 1024² (raw kernel, 10–16 interleaved rounds, idle): with read-only storage
+// textures, tiles of 16..64 rows × 32 columns, steps of 8, all land within the noise (median
+// 21–24 GFLOP/s against a median FMA ceiling of 37–41 in the same rounds); 8 rows are slower
+// (B fetches go unamortized), 64 columns or steps of 16 no faster. Through `npm run bench`, 32 rows
+// edged out 16 (ceiling ratio 0.52–0.58 vs 0.52–0.56 over three runs each): per 1024 FMA pairs
+// they make 8 texture fetches instead of 12. LLVM's compile time grows with the tile (first
+// dispatch 1.0 s at 16 rows, 2.1 s at 32, 5.6 s at 64), which rules out the bigger ones.
 const TEX = { TM: 32, TNQ: 1, KS: 8 };
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -78,8 +80,8 @@ function texBlocks(): Record<string, string | number> {
   const decls: string[] = [], loads: string[] = [], fmas: string[] = [], stores: string[] = [];
   for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) decls.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
   // This lane's A texels: rows aRow + 8h, k + 4t .. +3 (lane i of the subgroup holds row r0 + 8h + i).
-  for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u), 0);`);
-  for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u), 0);`);
+  for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u));`);
+  for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u));`);
   // Row i's accumulators take all KS steps at once, so each is loaded and stored once per iteration.
   for (let i = 0; i < TM; i++) {
     const h = i >> 3, lane = i & 7;

@@ -2,7 +2,8 @@
  * Program objects (after tfjs-backend-webgpu): a kernel dispatch is a `Program` — a cache key free of
  * concrete sizes, the shader source (assembled from a `.wgsl` file on a cache miss only), the buffers
  * it binds and the uniforms carrying sizes. Binding order is fixed: inputs (read-only storage) from 0,
- * then sampled textures, outputs (read_write storage), write-only storage textures, and one uniform block.
+ * then read textures (sampled or read-only storage, as the shader declares them), outputs (read_write
+ * storage), write-only storage textures, and one uniform block.
  */
 import indexLib from '../../../shaders/lib/index.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
@@ -21,7 +22,10 @@ export interface Program {
   /** `{{NAME}}` substitutions in the source (part of the variant, so they must be reflected in `key`). */
   readonly defines?: Record<string, string | number>;
   readonly inputs: readonly Storage[];
-  /** Textures read with textureLoad (bound after the inputs); backend-owned scratch, see `scratchTexture`. */
+  /**
+   * Textures read with textureLoad (bound after the inputs): `texture_2d<f32>` or
+   * `texture_storage_2d<rgba32float, read>` in the shader; backend-owned scratch, see `scratchTexture`.
+   */
   readonly textures?: readonly GPUTexture[];
   readonly outputs: readonly Storage[];
   /** Write-only storage textures (bound after the outputs). */
