@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convSubgroupsAvailable, setConvRegisterGroups, setConvVariant, type ConvVariant } from '../src/kernels/webgpu/conv.js';
+import { setTexConvStageBytes } from '../src/kernels/webgpu/conv-tex.js';
 import type { Conv2dOptions } from '../src/kernels/conv-geom.js';
 import { destroyGpu, getGpu, rj, withBackend, type BackendName } from './helpers/backends.js';
 
@@ -114,8 +115,8 @@ async function compareGpu(c: Case, variant: ConvVariant, label: string): Promise
 const subgroups = convSubgroupsAvailable(await getGpu());
 
 describe('conv2d: WebGPU vs reference', () => {
-  for (const variant of ['subgroup', 'register', 'tiled'] as const) {
-    it.skipIf(variant === 'subgroup' && !subgroups)(`matches on random odd configurations (${variant} variant)`, async () => {
+  for (const variant of ['texture', 'subgroup', 'register', 'tiled'] as const) {
+    it.skipIf((variant === 'subgroup' || variant === 'texture') && !subgroups)(`matches on random odd configurations (${variant} variant)`, async () => {
       await fc.assert(
         fc.asyncProperty(configArb, async (r) => {
           await compareGpu(makeCase(r), variant, `${variant} ${JSON.stringify(r)}`);
@@ -124,7 +125,7 @@ describe('conv2d: WebGPU vs reference', () => {
         { numRuns: variant === 'tiled' ? 8 : 40, seed: 20261125 },
       );
     });
-    it.skipIf(variant === 'subgroup' && !subgroups)(`matches on wider layers spanning several channel blocks (${variant} variant)`, async () => {
+    it.skipIf((variant === 'subgroup' || variant === 'texture') && !subgroups)(`matches on wider layers spanning several channel blocks (${variant} variant)`, async () => {
       // 70 channels: more than one 64-channel tile, not a multiple of 4; 1×1 fast path and 3×3 stride 2.
       const wide = [
         { n: 1, ci: 70, co: 67, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, h: 9, w: 6, bias: true, seed: 7 },
@@ -137,6 +138,23 @@ describe('conv2d: WebGPU vs reference', () => {
       }
     });
   }
+});
+
+describe('conv2d: texture variant staged in chunks', () => {
+  it.skipIf(!subgroups)('matches when the input is staged one image at a time', async () => {
+    // A staging budget of one texel row: every chunk holds a single image (n0 > 0 on all but the first).
+    setTexConvStageBytes(1);
+    try {
+      await fc.assert(
+        fc.asyncProperty(configArb, async (r) => {
+          await compareGpu(makeCase({ ...r, n: 2 + (r.seed % 2), ci: 8 + r.ci }), 'texture', `texture chunked ${JSON.stringify(r)}`);
+        }),
+        { numRuns: 12, seed: 20261126 },
+      );
+    } finally {
+      setTexConvStageBytes(null);
+    }
+  });
 });
 
 describe('conv2d: finite differences on the float64 reference backend', () => {
@@ -169,9 +187,9 @@ interface Golden extends Case { name: string; y: number[]; dx: number[]; dw: num
 describe('conv2d: PyTorch goldens (scripts/goldens/conv.py)', () => {
   const goldens = JSON.parse(readFileSync(new URL('./goldens/conv.json', import.meta.url), 'utf8')) as { cases: Golden[] };
   // The register variant computes 8 channels per invocation by default; 4 (groups = 1) is checked too.
-  const runs: [BackendName, ConvVariant | null, 1 | 2][] = [['cpu', null, 2], ['webgpu', 'subgroup', 2], ['webgpu', 'register', 2], ['webgpu', 'register', 1], ['webgpu', 'tiled', 1]];
+  const runs: [BackendName, ConvVariant | null, 1 | 2][] = [['cpu', null, 2], ['webgpu', 'texture', 2], ['webgpu', 'subgroup', 2], ['webgpu', 'register', 2], ['webgpu', 'register', 1], ['webgpu', 'tiled', 1]];
   for (const [backend, variant, groups] of runs) {
-    it.skipIf(variant === 'subgroup' && !subgroups)(`matches torch.nn.functional.conv2d and its gradients [${backend}${variant === 'register' ? ` register, ${groups * 4} channels per invocation` : variant ? ` ${variant}` : ''}]`, async () => {
+    it.skipIf((variant === 'subgroup' || variant === 'texture') && !subgroups)(`matches torch.nn.functional.conv2d and its gradients [${backend}${variant === 'register' ? ` register, ${groups * 4} channels per invocation` : variant ? ` ${variant}` : ''}]`, async () => {
       expect(goldens.cases.length).toBeGreaterThanOrEqual(6);
       setConvRegisterGroups(groups);
       for (const g of goldens.cases) {

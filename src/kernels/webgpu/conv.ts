@@ -3,7 +3,9 @@
  * of shaders/conv2d_*.wgsl. Variants: for CPU adapters (lavapipe, SwiftShader: barriers are emulated
  * there and slow) register tiling without barriers, and on those with 8-lane subgroups (lavapipe)
  * forward and dgrad share weights across lanes by subgroupBroadcast (conv2d_sg.wgsl); workgroup-memory
- * tiling for GPUs. `setConvVariant` forces one (the tests run all of them on whatever adapter is present).
+ * tiling for GPUs. On lavapipe the forward pass of layers big enough goes through textures instead
+ * (conv-tex.ts, the 'texture' variant; its backward passes are the subgroup kernels). `setConvVariant`
+ * forces one (the tests run all of them on whatever adapter is present).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
 import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
@@ -17,13 +19,17 @@ import type { ConvGeom } from '../conv-geom.js';
 import { registerKernel } from '../registry.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
+import { runTexConv, texConvPays, texConvPlan } from './conv-tex.js';
 import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
-export type ConvVariant = 'subgroup' | 'register' | 'tiled';
+export type ConvVariant = 'texture' | 'subgroup' | 'register' | 'tiled';
 let forced: ConvVariant | null = null;
 
-/** Force a kernel variant (null: pick by adapter — subgroup, else register, on software adapters; tiled on GPUs). */
+/**
+ * Force a kernel variant (null: pick by adapter — texture where it pays, else subgroup, else register
+ * on software adapters; tiled on GPUs). Forced 'texture' takes the texture path wherever it fits.
+ */
 export function setConvVariant(v: ConvVariant | null): void {
   forced = v;
 }
@@ -36,10 +42,16 @@ export function setConvRegisterGroups(ng: 1 | 2): void {
 
 /** The variant conv2d uses on this backend now (forced, or chosen by adapter). */
 export function variantFor(b: WebGPUBackend): ConvVariant {
-  if (forced === 'subgroup' && !hasSubgroups8(b)) {
-    fail('conv2d', `the 'subgroup' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) does not have them`);
+  if ((forced === 'subgroup' || forced === 'texture') && !hasSubgroups8(b)) {
+    fail('conv2d', `the '${forced}' variant needs the WebGPU 'subgroups' feature with 8-lane subgroups; this adapter (${b.info().description || b.info().vendor}) does not have them`);
   }
-  return forced ?? (b.info().isSoftware ? (hasSubgroups8(b) ? 'subgroup' : 'register') : 'tiled');
+  return forced ?? (b.info().isSoftware ? (hasSubgroups8(b) ? 'texture' : 'register') : 'tiled');
+}
+
+/** The variant for kernels without a texture path (dgrad, wgrad, and forward where it does not fit). */
+function gatherVariant(b: WebGPUBackend): Exclude<ConvVariant, 'texture'> {
+  const v = variantFor(b);
+  return v === 'texture' ? 'subgroup' : v;
 }
 
 /** Whether the adapter can run the subgroup variant (tests skip it elsewhere). */
@@ -140,12 +152,20 @@ function release(b: WebGPUBackend, ...ts: TensorData[]): void {
 }
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
-  const v = variantFor(b);
-  const ng = groupsFor(v);
-  const fast = isFast1x1(g);
   const pixels = g.n * g.oh * g.ow;
   const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
   if (pixels * g.co === 0) return o;
+  const plan = variantFor(b) === 'texture' ? texConvPlan(b, g) : null;
+  if (plan && (forced === 'texture' || texConvPays(g))) {
+    const bt = bias ? null : temp(b, g.co);
+    if (bt) gpuFill(b, bt, 0);
+    runTexConv(b, x, w, bias ? bias.storage : bt!.storage, o, g, plan);
+    if (bt) release(b, bt);
+    return o;
+  }
+  const v = gatherVariant(b);
+  const ng = groupsFor(v);
+  const fast = isFast1x1(g);
   const wt = transposeWeights(b, w, g, true, ng);
   if (v === 'subgroup') {
     runSubgroup(b, false, x, wt, bias ?? null, o, g);
@@ -175,7 +195,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
 });
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
-  const v = variantFor(b);
+  const v = gatherVariant(b);
   const ng = groupsFor(v);
   const fast = isFast1x1(g);
   const pixels = g.n * g.h * g.w;
@@ -230,7 +250,7 @@ function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; p
 }
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
-  const v = variantFor(b);
+  const v = gatherVariant(b);
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   const total = g.co * g.ci * taps;
   const o: TensorData = { shape: [g.co, g.ci, g.kh, g.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };

@@ -45,7 +45,7 @@ export function defaultMatmulVariant(b: WebGPUBackend, p?: MatmulPlan): MatmulVa
 // edged out 16 (ceiling ratio 0.52–0.58 vs 0.52–0.56 over three runs each): per 1024 FMA pairs
 // they make 8 texture fetches instead of 12. LLVM's compile time grows with the tile (first
 // dispatch 1.0 s at 16 rows, 2.1 s at 32, 5.6 s at 64), which rules out the bigger ones.
-const TEX = { TM: 32, TNQ: 1, KS: 8 };
+export const TEX = { TM: 32, TNQ: 1, KS: 8 } as const;
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
 /**
@@ -74,14 +74,18 @@ function textureFits(b: WebGPUBackend, p: MatmulPlan): boolean {
   return [...l.a, ...l.b].every((d) => d <= max) && l.mp / TEX.TM <= MAX_WG && l.np / (32 * TEX.TNQ) <= MAX_WG;
 }
 
-/** matmul_tex.wgsl's generated parts: accumulators, fetches, the broadcast-FMA block and stores. */
-function texBlocks(): Record<string, string | number> {
+/**
+ * The generated parts of a texture-GEMM shader (matmul_tex.wgsl, conv2d_tex.wgsl): accumulators,
+ * fetches, the broadcast-FMA block and stores. `bLoad(q, j)` is the B texel of step q along k for
+ * column quad j; `store(i, j, acc)` stores row i's accumulator for quad j.
+ */
+export function texBlocks(bLoad: (q: number, j: number) => string, store: (i: number, j: number, acc: string) => string): Record<string, string | number> {
   const { TM, TNQ, KS } = TEX;
   const decls: string[] = [], loads: string[] = [], fmas: string[] = [], stores: string[] = [];
   for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) decls.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
   // This lane's A texels: rows aRow + 8h, k + 4t .. +3 (lane i of the subgroup holds row r0 + 8h + i).
   for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u));`);
-  for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u));`);
+  for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = ${bLoad(q, j)};`);
   // Row i's accumulators take all KS steps at once, so each is loaded and stored once per iteration.
   for (let i = 0; i < TM; i++) {
     const h = i >> 3, lane = i & 7;
@@ -92,7 +96,7 @@ function texBlocks(): Record<string, string | number> {
       fmas.push(`acc${i}_${j} = ${e};`);
     }
   }
-  for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) stores.push(`put(base, r0 + ${i}u, (q0 + ${8 * j}u) * 4u, acc${i}_${j});`);
+  for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) stores.push(store(i, j, `acc${i}_${j}`));
   const join = (x: string[], indent: string) => x.join(`\n${indent}`);
   return { TM, TNQ, KS, DECLS: join(decls, '  '), LOADS: join(loads, '    '), FMAS: join(fmas, '    '), STORES: join(stores, '  ') };
 }
@@ -129,7 +133,10 @@ function dispatchTexture(b: WebGPUBackend, x: TensorData, y: TensorData, o: Tens
   const tb = stage(b, 'matmul.b', y, k, n, l.kp, l.b[0], l.bBatches, a.transB ? 1 : n, a.transB ? k : 1, 'rows');
   const groups: [number, number, number] = [l.mp / TEX.TM, l.np / (32 * TEX.TNQ), p.batch];
   check(groups, p);
-  texBlocksCache ??= texBlocks();
+  texBlocksCache ??= texBlocks(
+    (q, j) => `textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u))`,
+    (i, j, acc) => `put(base, r0 + ${i}u, (q0 + ${8 * j}u) * 4u, ${acc});`,
+  );
   b.run({
     key: 'matmul_tex', file: 'matmul_tex.wgsl', source: texSrc, defines: texBlocksCache,
     inputs: [], textures: [ta, tb], outputs: [o.storage],

@@ -1,0 +1,66 @@
+// conv2d forward as a GEMM over operands staged in textures, for CPU adapters with 8-lane subgroups
+// (lavapipe); the tile and the inner block are matmul_tex.wgsl's (see its header for why textures):
+//   out[n0 + nl, o, y, x] = bias[o] + Σ_{tap, c} wt[o][tap·C8 + c] · xs[tap][nl, c, y, x]
+// where wt is the weights staged tap-major (conv2d_tex_wpack.wgsl) and xs the input as each tap sees
+// it (conv2d_tex_pack.wgsl: horizontal taps as separate column blocks, vertical taps as row offsets).
+// Layout: ta: texel (k / 4, o), k = tap·C8 + c (rows past O are zero). tb: texel (j·W4 + x4,
+//   (nl·C8 + c)·HP + sh·y + i·dh) holds output columns 4·x4 .. 4·x4 + 3 of row y for tap (i, j).
+//   out is NCHW; this dispatch writes images n0 .. n0 + nb − 1.
+// Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} output channels × 8 quads of
+//   output pixels (quads count W4 per output row, so lanes may span rows and images); lane l's quad
+//   q = 8·wid.y + l. Lanes past the last quad fetch a valid one and store nothing (subgroupBroadcast
+//   needs every lane in the loop). Per step of {{KS}} channels a lane fetches the A texels of rows
+//   r0 + 8h + l (shared by subgroupBroadcast) and one B texel per channel.
+// Dispatch: (OP / {{TM}}, ceil(quads / 8), 1) workgroups of 8; channel tiles vary fastest, so the
+//   workgroups that run back to back read the same staged pixels.
+enable subgroups;
+
+@group(0) @binding(0) var<storage, read> bias: array<f32>;
+@group(0) @binding(1) var ta: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(2) var tb: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+struct U {
+  o: u32, c8: u32, taps: u32, kw: u32,
+  sh: u32, dh: u32, hp: u32, w4: u32,
+  oh: u32, ow: u32, quads: u32, n0: u32,
+}
+@group(0) @binding(4) var<uniform> u: U;
+
+// Stores output channel r of this lane's quad (4 columns from x0 of row y of image n), bias added.
+fn put(n: u32, r: u32, y: u32, x0: u32, ok: bool, v: vec4<f32>) {
+  if (!ok || r >= u.o) { return; }
+  let base = ((n * u.o + r) * u.oh + y) * u.ow + x0;
+  let b = bias[r];
+  for (var t = 0u; t < 4u; t++) {
+    if (x0 + t < u.ow) { out[base + t] = v[t] + b; }
+  }
+}
+
+@compute @workgroup_size(8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) lane: u32) {
+  let r0 = wid.x * {{TM}}u;
+  let q = wid.y * 8u + lane;
+  let ok = q < u.quads;
+  let qc = min(q, u.quads - 1u);
+  let perImage = u.oh * u.w4;
+  let nl = qc / perImage;
+  let y = (qc % perImage) / u.w4;
+  let x4 = qc % u.w4;
+  let aRow = r0 + lane;
+  let rowBase = nl * u.c8 * u.hp + y * u.sh;
+  {{DECLS}}
+  var k = 0u;
+  for (var tap = 0u; tap < u.taps; tap++) {
+    let ti = tap / u.kw;
+    let bx = (tap - ti * u.kw) * u.w4 + x4;
+    let by = rowBase + ti * u.dh;
+    for (var c = 0u; c < u.c8; c += {{KS}}u) {
+      let yc = by + c * u.hp;
+      {{LOADS}}
+      {{FMAS}}
+      k += {{KS}}u;
+    }
+  }
+  let n = u.n0 + nl;
+  {{STORES}}
+}

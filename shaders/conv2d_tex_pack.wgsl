@@ -1,0 +1,47 @@
+// Stages conv2d's input for conv2d_tex.wgsl, a chunk of nb images from image n0, in an rgba32float
+// texture: for each horizontal tap j, the input samples that output columns 4·x4 .. 4·x4 + 3 read,
+//   texel (j·W4 + x4, (nl·C8 + c)·HP + yy) = x[n0 + nl, c, yy − ph, sw·(4·x4 + q) + j·dw − pw], q < 4,
+// and 0 where c ≥ C, the output column 4·x4 + q ≥ OW, or the sample lies in the padding. Row yy of a
+// channel is input row yy − ph, so a vertical tap i of output row y reads staged row sh·y + i·dh:
+// vertical padding and stride cost the kernel nothing, and every tap is one texel fetch.
+// Layout: x is NCHW (contiguous); the texture region is kw·W4 texels wide (W4 = ceil(OW / 4)) and
+//   nb·C8·HP rows high (C8 = C rounded up to 8, HP = the rows the vertical taps reach).
+// Work split: an invocation stages one quad x4 of one staged row for all kw taps (kw texels); a
+//   workgroup covers 8 quads × 8 rows of one channel plane. Plane and quad come from the workgroup
+//   id, not by dividing a flat index, because on lavapipe a division of a per-lane value is eight
+//   scalar divisions; 64 invocations, because a workgroup launch costs about as much as staging a row.
+// Dispatch: (ceil(W4 / 8), ceil(HP / 8), nb·C8) workgroups of 64.
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
+struct U {
+  n0: u32, c: u32, c8: u32, h: u32,
+  w: u32, ow: u32, w4: u32, kw: u32,
+  sw: u32, dw: u32, ph: i32, pw: i32,
+  hp: u32,
+}
+@group(0) @binding(2) var<uniform> u: U;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let x4 = wid.x * 8u + (lid & 7u);
+  let yy = wid.y * 8u + (lid >> 3u);
+  if (x4 >= u.w4 || yy >= u.hp) { return; }
+  let plane = wid.z; // nl·C8 + c
+  let nl = plane / u.c8;
+  let c = plane - nl * u.c8;
+  let y = i32(yy) - u.ph;
+  let ty = plane * u.hp + yy;
+  let inside = c < u.c && y >= 0 && y < i32(u.h);
+  let row = ((u.n0 + nl) * u.c + c) * u.h + u32(max(y, 0));
+  for (var j = 0u; j < u.kw; j++) {
+    var v = vec4<f32>(0.0);
+    if (inside) {
+      for (var q = 0u; q < 4u; q++) {
+        let ox = 4u * x4 + q;
+        let ix = i32(u.sw * ox + j * u.dw) - u.pw;
+        if (ox < u.ow && ix >= 0 && ix < i32(u.w)) { v[q] = x[row * u.w + u32(ix)]; }
+      }
+    }
+    textureStore(out, vec2<u32>(j * u.w4 + x4, ty), v);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * conv2d forward through textures on CPU adapters with 8-lane subgroups (lavapipe): the weights and
+ * the input are staged in rgba32float textures (conv2d_tex_wpack.wgsl, conv2d_tex_pack.wgsl) and a
+ * GEMM with matmul_tex.wgsl's tile reads them (conv2d_tex.wgsl). Why: on lavapipe a texel fetch costs
+ * about 2 instructions per float, a storage load about 5 (see matmul_tex.wgsl). The input is staged
+ * once per horizontal tap (kw copies, not an im2col's kh·kw), in chunks of whole images that fit the
+ * adapter's texture limits.
+ */
+import texSrc from '../../../shaders/conv2d_tex.wgsl';
+import packSrc from '../../../shaders/conv2d_tex_pack.wgsl';
+import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
+import type { Storage, TensorData } from '../../tensor/backend.js';
+import type { ConvGeom } from '../conv-geom.js';
+import type { WebGPUBackend } from './backend.js';
+import { TEX, texBlocks } from './matmul.js';
+import { Uniforms } from './program.js';
+
+const cdiv = (a: number, b: number) => Math.ceil(a / b);
+const roundUp = (x: number, m: number) => cdiv(x, m) * m;
+const MAX_WG = 65535;
+/** Staged input per chunk at most this many bytes (the scratch texture is kept between calls). */
+let stageBytes = 32 << 20;
+
+/** Tests: shrink the staging budget so small inputs run in several chunks (null: the default). */
+export function setTexConvStageBytes(bytes: number | null): void {
+  stageBytes = bytes ?? 32 << 20;
+}
+
+interface TexConvPlan {
+  c8: number; taps: number; op: number;
+  /** Output quads per row, staged rows per channel, texels per staged row. */
+  w4: number; hp: number; width: number;
+  /** Images per chunk. */
+  nb: number;
+}
+
+/** The staging layout for `g`, or null where it does not fit this adapter's texture or dispatch limits. */
+export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
+  const max = b.device.limits.maxTextureDimension2D;
+  const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, op = roundUp(g.co, TEX.TM);
+  const w4 = cdiv(g.ow, 4), hp = g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1, width = g.kw * w4;
+  const perImage = c8 * hp; // staged rows
+  // Hard limits: the texture extents and the workgroup grid, for one image at least.
+  const hard = Math.min(Math.floor(max / perImage), Math.floor((MAX_WG * 8) / (g.oh * w4)));
+  if (hard < 1 || width > max || (taps * c8) / 4 > max || op > max || op / TEX.TM > MAX_WG) return null;
+  // The byte budget is soft: a chunk holds one image even where that exceeds it.
+  const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * perImage))));
+  return { c8, taps, op, w4, hp, width, nb };
+}
+
+/**
+ * Whether the texture path is worth its staging here. Measured on lavapipe (N 32, forward, texture vs
+ * subgroup kernel, medians of 5): 3×3 layers of 64→64 at 32², 128→128 at 16², 256→256 at 8² and
+ * 32→32 at 32² run 1.5–1.6× faster, 128→256 1×1 at 16² 1.25×, 64→128 stride 2 1.1–1.8×; 3→64 and
+ * 16→16 lose (input channels are padded to 8 along k, output channels to 32 along m).
+ */
+export function texConvPays(g: ConvGeom): boolean {
+  const macs = g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
+  return g.co >= TEX.TM && g.ci >= 2 * TEX.KS && macs >= 1 << 22;
+}
+
+let blocks: Record<string, string | number> | null = null;
+
+/** out = conv2d(x, w) + bias (bias: `co` floats, zeros where the layer has none). */
+export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage, o: TensorData, g: ConvGeom, p: TexConvPlan): void {
+  const wTexels = (p.taps * p.c8) / 4;
+  const ta = b.scratchTexture('conv2d.w', wTexels, p.op);
+  b.run({
+    key: 'conv2d_tex_wpack', file: 'conv2d_tex_wpack.wgsl', source: wpackSrc,
+    inputs: [w.storage], outputs: [], storageTextures: [ta],
+    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op),
+    workgroups: [cdiv(wTexels * p.op, 64)],
+  });
+  blocks ??= texBlocks(
+    (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
+    (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
+  );
+  for (let n0 = 0; n0 < g.n; n0 += p.nb) {
+    const nb = Math.min(p.nb, g.n - n0);
+    const rows = nb * p.c8 * p.hp;
+    const tb = b.scratchTexture('conv2d.x', p.width, rows);
+    b.run({
+      key: 'conv2d_tex_pack', file: 'conv2d_tex_pack.wgsl', source: packSrc,
+      inputs: [x.storage], outputs: [], storageTextures: [tb],
+      uniforms: new Uniforms()
+        .u32(n0).u32(g.ci).u32(p.c8).u32(g.h)
+        .u32(g.w).u32(g.ow).u32(p.w4).u32(g.kw)
+        .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
+        .u32(p.hp),
+      workgroups: [cdiv(p.w4, 8), cdiv(p.hp, 8), nb * p.c8],
+    });
+    const quads = nb * g.oh * p.w4;
+    b.run({
+      key: 'conv2d_tex', file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks,
+      inputs: [bias], textures: [ta, tb], outputs: [o.storage],
+      uniforms: new Uniforms()
+        .u32(g.co).u32(p.c8).u32(p.taps).u32(g.kw)
+        .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
+        .u32(g.oh).u32(g.ow).u32(quads).u32(n0),
+      workgroups: [p.op / TEX.TM, cdiv(quads, 8), 1],
+    });
+  }
+}
