@@ -1,5 +1,9 @@
 // Stages conv2d's weights for conv2d_tex.wgsl as the A operand of its GEMM, tap-major along k:
-//   texel (t, o) = [ w[o, c, tap] for k = 4t + q, tap = k / C8, c = k % C8 ], 0 where c ≥ C or o ≥ O.
+//   forward (flip = 0): texel (t, o) = [ w[o, c, tap] for k = 4t + q, tap = k / C8, c = k % C8 ];
+//   dgrad (flip = 1), a forward conv of dy whose produced channels are the layer's inputs c and whose
+//   summed channels are its outputs o, taps rotated by 180°:
+//                       texel (t, c) = [ w[o, c, taps − 1 − tap] for k = 4t + q, tap = k / O8, o = k % O8 ];
+//   0 past the summed or produced channel counts.
 // Tap-major with C padded to 8 puts every step of 8 along k inside one tap, so the kernel's inner
 // loop walks channels with one texel row stride and no divisions.
 // Layout: w is OIHW (contiguous); the texture region is taps·C8 / 4 texels wide and OP rows high
@@ -9,7 +13,8 @@
 
 @group(0) @binding(0) var<storage, read> w: array<f32>;
 @group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
-struct U { o: u32, c: u32, c8: u32, taps: u32, width: u32, texels: u32 }
+// p: channels produced (rows), r: channels summed, r8: r rounded up to 8.
+struct U { p: u32, r: u32, r8: u32, taps: u32, width: u32, texels: u32, flip: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -17,14 +22,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = flat_index(wid, nwg, lid, 64u);
   if (i >= u.texels) { return; }
   let t = i % u.width;
-  let o = i / u.width;
+  let row = i / u.width;
   var v = vec4<f32>(0.0);
-  if (o < u.o) {
+  if (row < u.p) {
     for (var q = 0u; q < 4u; q++) {
       let k = 4u * t + q;
-      let c = k % u.c8;
-      if (c < u.c) { v[q] = w[(o * u.c + c) * u.taps + k / u.c8]; }
+      let r = k % u.r8;
+      let tap = k / u.r8;
+      if (r < u.r) {
+        // OIHW: forward reads w[row, r, tap]; dgrad reads w[r, row, taps − 1 − tap].
+        let at = select((row * u.r + r) * u.taps + tap, (r * u.p + row) * u.taps + u.taps - 1u - tap, u.flip == 1u);
+        v[q] = w[at];
+      }
     }
   }
-  textureStore(out, vec2<u32>(t, o), v);
+  textureStore(out, vec2<u32>(t, row), v);
 }

@@ -61,14 +61,28 @@ export function texConvPays(g: ConvGeom): boolean {
 
 let blocks: Record<string, string | number> | null = null;
 
-/** out = conv2d(x, w) + bias (bias: `co` floats, zeros where the layer has none). */
-export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage, o: TensorData, g: ConvGeom, p: TexConvPlan): void {
+/**
+ * The input gradient of a stride-1 conv as a forward conv of dy (channels swapped, taps rotated by
+ * 180° in the weight staging, padding dh·(kh − 1) − ph), or null where that needs negative padding
+ * or the layer is strided.
+ */
+export function dgradAsConv(g: ConvGeom): ConvGeom | null {
+  const ph = g.dh * (g.kh - 1) - g.ph, pw = g.dw * (g.kw - 1) - g.pw;
+  if (g.sh !== 1 || g.sw !== 1 || ph < 0 || pw < 0) return null;
+  return { n: g.n, ci: g.co, h: g.oh, w: g.ow, co: g.ci, kh: g.kh, kw: g.kw, oh: g.h, ow: g.w, sh: 1, sw: 1, ph, pw, dh: g.dh, dw: g.dw };
+}
+
+/**
+ * out = conv2d(x, w) + bias (bias: `co` floats, zeros where the layer has none). `flip`: x is dy, `g`
+ * is `dgradAsConv` of the layer, w the layer's own weights; out is dx.
+ */
+export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage, o: TensorData, g: ConvGeom, p: TexConvPlan, flip = false): void {
   const wTexels = (p.taps * p.c8) / 4;
   const ta = b.scratchTexture('conv2d.w', wTexels, p.op);
   b.run({
     key: 'conv2d_tex_wpack', file: 'conv2d_tex_wpack.wgsl', source: wpackSrc,
     inputs: [w.storage], outputs: [], storageTextures: [ta],
-    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op),
+    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0),
     workgroups: [cdiv(wTexels * p.op, 64)],
   });
   blocks ??= texBlocks(

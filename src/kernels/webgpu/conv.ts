@@ -3,8 +3,8 @@
  * of shaders/conv2d_*.wgsl. Variants: for CPU adapters (lavapipe, SwiftShader: barriers are emulated
  * there and slow) register tiling without barriers, and on those with 8-lane subgroups (lavapipe)
  * forward and dgrad share weights across lanes by subgroupBroadcast (conv2d_sg.wgsl); workgroup-memory
- * tiling for GPUs. On lavapipe the forward pass of layers big enough goes through textures instead
- * (conv-tex.ts, the 'texture' variant; its backward passes are the subgroup kernels). `setConvVariant`
+ * tiling for GPUs. On lavapipe the forward pass and the stride-1 input gradient of layers big enough
+ * go through textures instead (conv-tex.ts, the 'texture' variant; the rest as 'subgroup'). `setConvVariant`
  * forces one (the tests run all of them on whatever adapter is present).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
@@ -19,7 +19,7 @@ import type { ConvGeom } from '../conv-geom.js';
 import { registerKernel } from '../registry.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
-import { runTexConv, texConvPays, texConvPlan } from './conv-tex.js';
+import { dgradAsConv, runTexConv, texConvPays, texConvPlan } from './conv-tex.js';
 import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
@@ -195,12 +195,22 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
 });
 
 registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
-  const v = gatherVariant(b);
-  const ng = groupsFor(v);
-  const fast = isFast1x1(g);
   const pixels = g.n * g.h * g.w;
   const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
   if (pixels * g.ci === 0) return o;
+  // Stride 1: dx is a forward conv of dy, which the texture path runs (channels swapped, taps rotated).
+  const gd = variantFor(b) === 'texture' ? dgradAsConv(g) : null;
+  const plan = gd ? texConvPlan(b, gd) : null;
+  if (gd && plan && (forced === 'texture' || texConvPays(gd))) {
+    const bt = temp(b, g.ci);
+    gpuFill(b, bt, 0);
+    runTexConv(b, dy, w, bt.storage, o, gd, plan, true);
+    release(b, bt);
+    return o;
+  }
+  const v = gatherVariant(b);
+  const ng = groupsFor(v);
+  const fast = isFast1x1(g);
   const wt = transposeWeights(b, w, g, false, ng);
   if (v === 'subgroup') {
     runSubgroup(b, true, dy, wt, null, o, g);
