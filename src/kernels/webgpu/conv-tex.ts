@@ -27,7 +27,9 @@ export function setTexConvStageBytes(bytes: number | null): void {
 }
 
 interface TexConvPlan {
-  c8: number; taps: number; op: number;
+  /** Output channels per tile (TEX.TM, or 16 for layers of 16 or fewer), rows of the weight texture. */
+  tm: number; op: number;
+  c8: number; taps: number;
   /** Output quads per row, staged rows per channel, texels per staged row. */
   w4: number; hp: number; width: number;
   /** Images per chunk. */
@@ -37,15 +39,16 @@ interface TexConvPlan {
 /** The staging layout for `g`, or null where it does not fit this adapter's texture or dispatch limits. */
 export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
   const max = b.device.limits.maxTextureDimension2D;
-  const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, op = roundUp(g.co, TEX.TM);
+  const tm = g.co <= 16 ? 16 : TEX.TM;
+  const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, op = roundUp(g.co, tm);
   const w4 = cdiv(g.ow, 4), hp = g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1, width = g.kw * w4;
   const perImage = c8 * hp; // staged rows
   // Hard limits: the texture extents and the workgroup grid, for one image at least.
   const hard = Math.min(Math.floor(max / perImage), Math.floor((MAX_WG * 8) / (g.oh * w4)));
-  if (hard < 1 || width > max || (taps * c8) / 4 > max || op > max || op / TEX.TM > MAX_WG) return null;
+  if (hard < 1 || width > max || (taps * c8) / 4 > max || op > max || op / tm > MAX_WG) return null;
   // The byte budget is soft: a chunk holds one image even where that exceeds it.
   const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * perImage))));
-  return { c8, taps, op, w4, hp, width, nb };
+  return { tm, op, c8, taps, w4, hp, width, nb };
 }
 
 /**
@@ -56,10 +59,10 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
  */
 export function texConvPays(g: ConvGeom): boolean {
   const macs = g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
-  return g.co >= TEX.TM && g.ci >= 2 * TEX.KS && macs >= 1 << 22;
+  return g.co >= 16 && g.ci >= 2 * TEX.KS && macs >= 1 << 22;
 }
 
-let blocks: Record<string, string | number> | null = null;
+const blocks = new Map<number, Record<string, string | number>>();
 
 /**
  * The input gradient of a stride-1 conv as a forward conv of dy (channels swapped, taps rotated by
@@ -85,10 +88,13 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
     uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0),
     workgroups: [cdiv(wTexels * p.op, 64)],
   });
-  blocks ??= texBlocks(
-    (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
-    (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
-  );
+  if (!blocks.has(p.tm)) {
+    blocks.set(p.tm, texBlocks(
+      (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
+      (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
+      p.tm,
+    ));
+  }
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const rows = nb * p.c8 * p.hp;
@@ -105,13 +111,13 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
     });
     const quads = nb * g.oh * p.w4;
     b.run({
-      key: 'conv2d_tex', file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks,
+      key: `conv2d_tex/tm${p.tm}`, file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks.get(p.tm),
       inputs: [bias], textures: [ta, tb], outputs: [o.storage],
       uniforms: new Uniforms()
         .u32(g.co).u32(p.c8).u32(p.taps).u32(g.kw)
         .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
         .u32(g.oh).u32(g.ow).u32(quads).u32(n0),
-      workgroups: [p.op / TEX.TM, cdiv(quads, 8), 1],
+      workgroups: [p.op / p.tm, cdiv(quads, 8), 1],
     });
   }
 }

@@ -77,10 +77,11 @@ function textureFits(b: WebGPUBackend, p: MatmulPlan): boolean {
 /**
  * The generated parts of a texture-GEMM shader (matmul_tex.wgsl, conv2d_tex.wgsl): accumulators,
  * fetches, the broadcast-FMA block and stores. `bLoad(q, j)` is the B texel of step q along k for
- * column quad j; `store(i, j, acc)` stores row i's accumulator for quad j.
+ * column quad j; `store(i, j, acc)` stores row i's accumulator for quad j. `TM`: rows per tile (a
+ * multiple of 8; TEX.TM unless the caller's M is small).
  */
-export function texBlocks(bLoad: (q: number, j: number) => string, store: (i: number, j: number, acc: string) => string): Record<string, string | number> {
-  const { TM, TNQ, KS } = TEX;
+export function texBlocks(bLoad: (q: number, j: number) => string, store: (i: number, j: number, acc: string) => string, TM: number = TEX.TM): Record<string, string | number> {
+  const { TNQ, KS } = TEX;
   const decls: string[] = [], loads: string[] = [], fmas: string[] = [], stores: string[] = [];
   for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) decls.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
   // This lane's A texels: rows aRow + 8h, k + 4t .. +3 (lane i of the subgroup holds row r0 + 8h + i).
