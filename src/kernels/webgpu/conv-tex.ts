@@ -9,6 +9,8 @@
 import texSrc from '../../../shaders/conv2d_tex.wgsl';
 import packSrc from '../../../shaders/conv2d_tex_pack.wgsl';
 import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
+import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
+import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
 import type { Storage, TensorData } from '../../tensor/backend.js';
 import type { ConvGeom } from '../conv-geom.js';
 import type { WebGPUBackend } from './backend.js';
@@ -63,6 +65,23 @@ export function texConvPays(g: ConvGeom): boolean {
 }
 
 const blocks = new Map<number, Record<string, string | number>>();
+let wgradBlocks: Record<string, string | number> | null = null;
+
+/** Stages images n0 .. n0 + nb − 1 of x as each horizontal tap sees them (conv2d_tex_pack.wgsl). */
+function stageInput(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, w4: number): GPUTexture {
+  const tex = b.scratchTexture('conv2d.x', g.kw * w4, nb * c8 * hp);
+  b.run({
+    key: 'conv2d_tex_pack', file: 'conv2d_tex_pack.wgsl', source: packSrc,
+    inputs: [x.storage], outputs: [], storageTextures: [tex],
+    uniforms: new Uniforms()
+      .u32(n0).u32(g.ci).u32(c8).u32(g.h)
+      .u32(g.w).u32(g.ow).u32(w4).u32(g.kw)
+      .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
+      .u32(hp),
+    workgroups: [cdiv(w4, 8), cdiv(hp, 8), nb * c8],
+  });
+  return tex;
+}
 
 /**
  * The input gradient of a stride-1 conv as a forward conv of dy (channels swapped, taps rotated by
@@ -89,26 +108,15 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
     workgroups: [cdiv(wTexels * p.op, 64)],
   });
   if (!blocks.has(p.tm)) {
-    blocks.set(p.tm, texBlocks(
-      (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
-      (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
-      p.tm,
-    ));
+    blocks.set(p.tm, texBlocks({
+      bLoad: (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
+      store: (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
+      tm: p.tm,
+    }));
   }
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
-    const rows = nb * p.c8 * p.hp;
-    const tb = b.scratchTexture('conv2d.x', p.width, rows);
-    b.run({
-      key: 'conv2d_tex_pack', file: 'conv2d_tex_pack.wgsl', source: packSrc,
-      inputs: [x.storage], outputs: [], storageTextures: [tb],
-      uniforms: new Uniforms()
-        .u32(n0).u32(g.ci).u32(p.c8).u32(g.h)
-        .u32(g.w).u32(g.ow).u32(p.w4).u32(g.kw)
-        .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
-        .u32(p.hp),
-      workgroups: [cdiv(p.w4, 8), cdiv(p.hp, 8), nb * p.c8],
-    });
+    const tb = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
     const quads = nb * g.oh * p.w4;
     b.run({
       key: `conv2d_tex/tm${p.tm}`, file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks.get(p.tm),
@@ -118,6 +126,69 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
         .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
         .u32(g.oh).u32(g.ow).u32(quads).u32(n0),
       workgroups: [p.op / p.tm, cdiv(quads, 8), 1],
+    });
+  }
+}
+
+interface TexWgradPlan {
+  /** Rows of the GEMM (input channel, tap), padded to the tile; output channels as quads. */
+  m: number; mp: number; o4: number;
+  c8: number; hp: number;
+  /** Quads per staged row (even), pixels per dy row (4·w4). */
+  w4: number; xp: number;
+  nb: number;
+}
+
+/** The staging layout of the weight gradient for `g`, or null where it does not fit the adapter's limits. */
+export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null {
+  const max = b.device.limits.maxTextureDimension2D;
+  const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, m = g.ci * taps, mp = roundUp(m, TEX.TM), o4 = cdiv(g.co, 4);
+  const w4 = roundUp(cdiv(g.ow, 4), 2), xp = 4 * w4, hp = g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1;
+  const xRows = c8 * hp, dyRows = g.oh * xp, width = g.kw * w4;
+  const hard = Math.min(Math.floor(max / xRows), Math.floor(max / dyRows));
+  if (hard < 1 || width > max || o4 > max || mp / TEX.TM > MAX_WG || cdiv(g.co, 32) > MAX_WG) return null;
+  const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * xRows))));
+  return { m, mp, o4, c8, hp, w4, xp, nb };
+}
+
+/**
+ * Whether the weight gradient's texture path pays. Measured on lavapipe (N 32, texture vs subgroup
+ * kernel): 3×3 layers of 64→64 at 32² 2.0×, 32→32 at 32² 1.7×, 128→128 at 16² 1.4×; 256→256 at 8²
+ * breaks even (a chunk holds 6 images of 8 rows, too few k steps to amortize a tile's set-up and
+ * read-modify-write stores), and so does 128→256 1×1 at 16². Hence: enough tiles to keep both
+ * threads busy, at least 128 steps along k per chunk, and a spatial kernel.
+ */
+export function texWgradPays(g: ConvGeom, p: TexWgradPlan): boolean {
+  const tiles = (p.mp / TEX.TM) * cdiv(g.co, 32);
+  return texConvPays(g) && g.kh * g.kw > 1 && tiles >= 4 && (p.nb * g.oh * p.w4) / 2 >= 128;
+}
+
+/** dw (OIHW) = Σ over pixels of the staged input times dy, chunk by chunk (conv2d_tex_wgrad.wgsl). */
+export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, g: ConvGeom, p: TexWgradPlan): void {
+  wgradBlocks ??= texBlocks({
+    aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + x4 + ${t}u, ap${h}.y + yy))`,
+    bLoad: (q) => `textureLoad(tb, vec2<u32>(q0, k + ${q}u))`,
+    store: (i, _j, acc) => `put(r0 + ${i}u, q0 * 4u, ${acc});`,
+  });
+  const apre = Array.from({ length: TEX.TM / 8 }, (_, h) => `let ap${h} = arow(r0 + ${8 * h}u + lane);`).join('\n  ');
+  for (let n0 = 0; n0 < g.n; n0 += p.nb) {
+    const nb = Math.min(p.nb, g.n - n0);
+    const ta = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    const tb = b.scratchTexture('conv2d.dy', p.o4, nb * g.oh * p.xp);
+    b.run({
+      key: 'conv2d_tex_dypack', file: 'conv2d_tex_dypack.wgsl', source: dypackSrc,
+      inputs: [dy.storage], outputs: [], storageTextures: [tb],
+      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp),
+      workgroups: [cdiv(p.o4, 8), p.xp / 8, nb * g.oh],
+    });
+    b.run({
+      key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: { ...wgradBlocks, APRE: apre },
+      inputs: [], textures: [ta, tb], outputs: [dw.storage],
+      uniforms: new Uniforms()
+        .u32(p.m).u32(g.co).u32(g.kh * g.kw).u32(g.kw)
+        .u32(g.dh).u32(g.sh).u32(p.hp).u32(p.c8)
+        .u32(g.oh).u32(p.w4).u32(nb * g.oh).u32(n0 > 0 ? 1 : 0),
+      workgroups: [p.mp / TEX.TM, cdiv(g.co, 32), 1],
     });
   }
 }

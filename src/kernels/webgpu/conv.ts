@@ -3,8 +3,9 @@
  * of shaders/conv2d_*.wgsl. Variants: for CPU adapters (lavapipe, SwiftShader: barriers are emulated
  * there and slow) register tiling without barriers, and on those with 8-lane subgroups (lavapipe)
  * forward and dgrad share weights across lanes by subgroupBroadcast (conv2d_sg.wgsl); workgroup-memory
- * tiling for GPUs. On lavapipe the forward pass and the stride-1 input gradient of layers big enough
- * go through textures instead (conv-tex.ts, the 'texture' variant; the rest as 'subgroup'). `setConvVariant`
+ * tiling for GPUs. On lavapipe the forward pass, the stride-1 input gradient and the weight gradient
+ * of layers big enough go through textures instead (conv-tex.ts, the 'texture' variant; the rest as
+ * 'subgroup'). `setConvVariant`
  * forces one (the tests run all of them on whatever adapter is present).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
@@ -19,7 +20,7 @@ import type { ConvGeom } from '../conv-geom.js';
 import { registerKernel } from '../registry.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
-import { dgradAsConv, runTexConv, texConvPays, texConvPlan } from './conv-tex.js';
+import { dgradAsConv, runTexConv, runTexWgrad, texConvPays, texConvPlan, texWgradPays, texWgradPlan } from './conv-tex.js';
 import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
@@ -267,6 +268,11 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
   if (total === 0) return o;
   if (g.n * g.oh * g.ow === 0) {
     gpuFill(b, o, 0);
+    return o;
+  }
+  const tplan = variantFor(b) === 'texture' ? texWgradPlan(b, g) : null;
+  if (tplan && (forced === 'texture' || texWgradPays(g, tplan))) {
+    runTexWgrad(b, dy, x, o, g, tplan);
     return o;
   }
   const p = wgradPlan(v, g);

@@ -74,18 +74,31 @@ function textureFits(b: WebGPUBackend, p: MatmulPlan): boolean {
   return [...l.a, ...l.b].every((d) => d <= max) && l.mp / TEX.TM <= MAX_WG && l.np / (32 * TEX.TNQ) <= MAX_WG;
 }
 
+/** How a texture-GEMM shader addresses its operands (see `texBlocks`). */
+export interface TexGemm {
+  /** The B texel of step q along k for column quad j. */
+  bLoad(q: number, j: number): string;
+  /** Stores row i's accumulator `acc` for column quad j. */
+  store(i: number, j: number, acc: string): string;
+  /** The A texel t (k + 4t .. +3) of the lane's row r0 + 8h + lane; default: texel (k / 4 + t, aRow + 8h). */
+  aLoad?(h: number, t: number): string;
+  /** Rows per tile (a multiple of 8); default TEX.TM. */
+  tm?: number;
+}
+
 /**
- * The generated parts of a texture-GEMM shader (matmul_tex.wgsl, conv2d_tex.wgsl): accumulators,
- * fetches, the broadcast-FMA block and stores. `bLoad(q, j)` is the B texel of step q along k for
- * column quad j; `store(i, j, acc)` stores row i's accumulator for quad j. `TM`: rows per tile (a
- * multiple of 8; TEX.TM unless the caller's M is small).
+ * The generated parts of a texture-GEMM shader (matmul_tex.wgsl, conv2d_tex.wgsl,
+ * conv2d_tex_wgrad.wgsl): accumulators, fetches, the broadcast-FMA block and stores.
  */
-export function texBlocks(bLoad: (q: number, j: number) => string, store: (i: number, j: number, acc: string) => string, TM: number = TEX.TM): Record<string, string | number> {
+export function texBlocks(g: TexGemm): Record<string, string | number> {
   const { TNQ, KS } = TEX;
+  const TM = g.tm ?? TEX.TM;
+  const aLoad = g.aLoad ?? ((h: number, t: number) => `textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u))`);
+  const bLoad = g.bLoad, store = g.store;
   const decls: string[] = [], loads: string[] = [], fmas: string[] = [], stores: string[] = [];
   for (let i = 0; i < TM; i++) for (let j = 0; j < TNQ; j++) decls.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
   // This lane's A texels: rows aRow + 8h, k + 4t .. +3 (lane i of the subgroup holds row r0 + 8h + i).
-  for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = textureLoad(ta, vec2<u32>(k / 4u + ${t}u, aRow + ${8 * h}u));`);
+  for (let h = 0; h < TM / 8; h++) for (let t = 0; t < KS / 4; t++) loads.push(`let a${h}_${t} = ${aLoad(h, t)};`);
   for (let q = 0; q < KS; q++) for (let j = 0; j < TNQ; j++) loads.push(`let b${q}_${j} = ${bLoad(q, j)};`);
   // Row i's accumulators take all KS steps at once, so each is loaded and stored once per iteration.
   for (let i = 0; i < TM; i++) {
@@ -134,10 +147,10 @@ function dispatchTexture(b: WebGPUBackend, x: TensorData, y: TensorData, o: Tens
   const tb = stage(b, 'matmul.b', y, k, n, l.kp, l.b[0], l.bBatches, a.transB ? 1 : n, a.transB ? k : 1, 'rows');
   const groups: [number, number, number] = [l.mp / TEX.TM, l.np / (32 * TEX.TNQ), p.batch];
   check(groups, p);
-  texBlocksCache ??= texBlocks(
-    (q, j) => `textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u))`,
-    (i, j, acc) => `put(base, r0 + ${i}u, (q0 + ${8 * j}u) * 4u, ${acc});`,
-  );
+  texBlocksCache ??= texBlocks({
+    bLoad: (q, j) => `textureLoad(tb, vec2<u32>(q0 + ${8 * j}u, bRow + k + ${q}u))`,
+    store: (i, j, acc) => `put(base, r0 + ${i}u, (q0 + ${8 * j}u) * 4u, ${acc});`,
+  });
   b.run({
     key: 'matmul_tex', file: 'matmul_tex.wgsl', source: texSrc, defines: texBlocksCache,
     inputs: [], textures: [ta, tb], outputs: [o.storage],

@@ -1,0 +1,31 @@
+// Stages conv2d's output gradient for conv2d_tex_wgrad.wgsl, a chunk of nb images from image n0, as
+// the B operand of the weight-gradient GEMM (rows are output pixels, texels 4 output channels):
+//   texel (o4, (nl·OH + y)·XP + x) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ], 0 where x ≥ OW or the
+//   channel is ≥ O. XP = 4·W4e: rows padded to whole pairs of quads, as the input staging is.
+// Layout: dy is NCHW (contiguous); the texture region is ceil(O / 4) texels wide, nb·OH·XP rows high.
+// Work split: a workgroup of 64 stages 8 texels × 8 columns x of one output row (nl, y); the row
+//   comes from the workgroup id (no per-lane division, see conv2d_tex_pack.wgsl).
+// Dispatch: (ceil(O4 / 8), XP / 8, nb·OH) workgroups of 64.
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32 }
+@group(0) @binding(2) var<uniform> u: U;
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o4 = wid.x * 8u + (lid & 7u);
+  let x = wid.y * 8u + (lid >> 3u);
+  if (o4 >= u.o4) { return; }
+  let nl = wid.z / u.oh;
+  let y = wid.z - nl * u.oh;
+  var v = vec4<f32>(0.0);
+  if (x < u.ow) {
+    let plane = u.oh * u.ow;
+    let base = (u.n0 + nl) * u.o * plane + y * u.ow + x;
+    for (var t = 0u; t < 4u; t++) {
+      let o = 4u * o4 + t;
+      if (o < u.o) { v[t] = dy[base + o * plane]; }
+    }
+  }
+  textureStore(out, vec2<u32>(o4, wid.z * u.xp + x), v);
+}
