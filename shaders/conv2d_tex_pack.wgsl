@@ -6,31 +6,34 @@
 // vertical padding and stride cost the kernel nothing, and every tap is one texel fetch.
 // Layout: x is NCHW (contiguous); the texture region is kw·W4 texels wide (W4 = ceil(OW / 4)) and
 //   nb·C8·HP rows high (C8 = C rounded up to 8, HP = the rows the vertical taps reach).
-// Work split: an invocation stages one quad x4 of one staged row for all kw taps (kw texels); a
-//   workgroup covers 8 quads × 8 rows of one channel plane. Plane and quad come from the workgroup
-//   id, not by dividing a flat index, because on lavapipe a division of a per-lane value is eight
-//   scalar divisions; 64 invocations, because a workgroup launch costs about as much as staging a row.
-// Dispatch: (ceil(W4 / 8), ceil(HP / 8), nb·C8) workgroups of 64.
+// Work split: an invocation stages one quad x4 of one staged row for all kw taps (kw texels),
+//   invocations numbered row-major over (plane, yy, x4). A flat numbering costs two divisions per
+//   lane, but keeps every lane busy on small images: a 2-D grid with 4×4 images left most lanes of
+//   most workgroups idle, and a workgroup launch costs about as much as staging a few rows.
+// Dispatch: ceil(nb·C8·HP·W4 / 64) workgroups of 64 (folded into 2-D).
+#include <lib/index>
+
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
 struct U {
   n0: u32, c: u32, c8: u32, h: u32,
   w: u32, ow: u32, w4: u32, kw: u32,
   sw: u32, dw: u32, ph: i32, pw: i32,
-  hp: u32,
+  hp: u32, quads: u32,
 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let x4 = wid.x * 8u + (lid & 7u);
-  let yy = wid.y * 8u + (lid >> 3u);
-  if (x4 >= u.w4 || yy >= u.hp) { return; }
-  let plane = wid.z; // nl·C8 + c
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let e = flat_index(wid, nwg, lid, 64u);
+  if (e >= u.quads) { return; }
+  let ty = e / u.w4; // staged row: plane·HP + yy
+  let x4 = e - ty * u.w4;
+  let plane = ty / u.hp; // nl·C8 + c
+  let yy = ty - plane * u.hp;
   let nl = plane / u.c8;
   let c = plane - nl * u.c8;
   let y = i32(yy) - u.ph;
-  let ty = plane * u.hp + yy;
   let inside = c < u.c && y >= 0 && y < i32(u.h);
   let row = ((u.n0 + nl) * u.c + c) * u.h + u32(max(y, 0));
   for (var j = 0u; j < u.kw; j++) {

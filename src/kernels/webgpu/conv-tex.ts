@@ -77,8 +77,8 @@ function stageInput(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb
       .u32(n0).u32(g.ci).u32(c8).u32(g.h)
       .u32(g.w).u32(g.ow).u32(w4).u32(g.kw)
       .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
-      .u32(hp),
-    workgroups: [cdiv(w4, 8), cdiv(hp, 8), nb * c8],
+      .u32(hp).u32(nb * c8 * hp * w4),
+    workgroups: [cdiv(nb * c8 * hp * w4, 64)],
   });
   return tex;
 }
@@ -152,15 +152,16 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
 }
 
 /**
- * Whether the weight gradient's texture path pays. Measured on lavapipe (N 32, texture vs subgroup
- * kernel): 3×3 layers of 64→64 at 32² 2.0×, 32→32 at 32² 1.7×, 128→128 at 16² 1.4×; 256→256 at 8²
- * breaks even (a chunk holds 6 images of 8 rows, too few k steps to amortize a tile's set-up and
- * read-modify-write stores), and so does 128→256 1×1 at 16². Hence: enough tiles to keep both
- * threads busy, at least 128 steps along k per chunk, and a spatial kernel.
+ * Whether the weight gradient's texture path pays. Measured on lavapipe (texture vs subgroup kernel):
+ * 3×3 layers at N 32 of 64→64 at 32² 2.0×, 32→32 at 32² 1.7×, 128→128 at 16² 1.4×; at N 64 of
+ * 16→16 at 16² and 32→32 at 8² even, 64→64 at 4² 0.7× (a 4-wide row is padded to 8 pixels, and a
+ * few tiles each summing every pixel leave a thread idle at the end of each chunk); 256→256 at 8²
+ * and 128→256 1×1 at 16² even at N 32. Hence: rows of 16 pixels or more, at least 8 tiles, a
+ * spatial kernel.
  */
 export function texWgradPays(g: ConvGeom, p: TexWgradPlan): boolean {
   const tiles = (p.mp / TEX.TM) * cdiv(g.co, 32);
-  return texConvPays(g) && g.kh * g.kw > 1 && tiles >= 4 && (p.nb * g.oh * p.w4) / 2 >= 128;
+  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 16 && tiles >= 8;
 }
 
 /** dw (OIHW) = Σ over pixels of the staged input times dy, chunk by chunk (conv2d_tex_wgrad.wgsl). */
