@@ -1,10 +1,13 @@
 /**
- * conv2d forward through textures on CPU adapters with 8-lane subgroups (lavapipe): the weights and
- * the input are staged in rgba32float textures (conv2d_tex_wpack.wgsl, conv2d_tex_pack.wgsl) and a
- * GEMM with matmul_tex.wgsl's tile reads them (conv2d_tex.wgsl). Why: on lavapipe a texel fetch costs
- * about 2 instructions per float, a storage load about 5 (see matmul_tex.wgsl). The input is staged
- * once per horizontal tap (kw copies, not an im2col's kh·kw), in chunks of whole images that fit the
- * adapter's texture limits.
+ * conv2d through textures on CPU adapters with 8-lane subgroups (lavapipe), as GEMMs with
+ * matmul_tex.wgsl's tile over operands staged in rgba32float textures. Why: on lavapipe a texel fetch
+ * costs about 2 instructions per float, a storage load about 5 (see matmul_tex.wgsl).
+ * - forward (conv2d_tex.wgsl): weights staged tap-major (conv2d_tex_wpack.wgsl), the input once per
+ *   horizontal tap (conv2d_tex_pack.wgsl: kw copies, not an im2col's kh·kw);
+ * - input gradient of a stride-1 layer: the forward kernel on dy, weights rotated (`dgradAsConv`);
+ * - weight gradient (conv2d_tex_wgrad.wgsl): the staged input against dy staged transposed
+ *   (conv2d_tex_dypack.wgsl), summed over the output pixels.
+ * Images go in chunks that fit the adapter's texture limits and a staging budget.
  */
 import texSrc from '../../../shaders/conv2d_tex.wgsl';
 import packSrc from '../../../shaders/conv2d_tex_pack.wgsl';
@@ -15,6 +18,7 @@ import type { Storage, TensorData } from '../../tensor/backend.js';
 import type { ConvGeom } from '../conv-geom.js';
 import type { WebGPUBackend } from './backend.js';
 import { TEX, texBlocks } from './matmul.js';
+import { gpuFill } from './basic.js';
 import { Uniforms } from './program.js';
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
@@ -27,6 +31,9 @@ let stageBytes = 32 << 20;
 export function setTexConvStageBytes(bytes: number | null): void {
   stageBytes = bytes ?? 32 << 20;
 }
+
+/** Staged rows per input channel: the input rows that the vertical taps of every output row reach. */
+const tapRows = (g: ConvGeom) => g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1;
 
 interface TexConvPlan {
   /** Output channels per tile (TEX.TM, or 16 for layers of 16 or fewer), rows of the weight texture. */
@@ -43,7 +50,7 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
   const max = b.device.limits.maxTextureDimension2D;
   const tm = g.co <= 16 ? 16 : TEX.TM;
   const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, op = roundUp(g.co, tm);
-  const w4 = cdiv(g.ow, 4), hp = g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1, width = g.kw * w4;
+  const w4 = cdiv(g.ow, 4), hp = tapRows(g), width = g.kw * w4;
   const perImage = c8 * hp; // staged rows
   // Hard limits: the texture extents and the workgroup grid, for one image at least.
   const hard = Math.min(Math.floor(max / perImage), Math.floor((MAX_WG * 8) / (g.oh * w4)));
@@ -54,10 +61,11 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
 }
 
 /**
- * Whether the texture path is worth its staging here. Measured on lavapipe (N 32, forward, texture vs
- * subgroup kernel, medians of 5): 3×3 layers of 64→64 at 32², 128→128 at 16², 256→256 at 8² and
- * 32→32 at 32² run 1.5–1.6× faster, 128→256 1×1 at 16² 1.25×, 64→128 stride 2 1.1–1.8×; 3→64 and
- * 16→16 lose (input channels are padded to 8 along k, output channels to 32 along m).
+ * Whether the texture path is worth its staging here. Measured on lavapipe (forward, texture vs
+ * subgroup kernel, medians of 5): at N 32, 3×3 layers of 64→64 at 32², 128→128 at 16², 256→256 at 8²
+ * 1.7–2.0× faster, 16→16 at 32² 1.5×, 32→32 at 32² 1.1×; at N 64, 16→16 at 16² 1.2× and 32→64 or
+ * 64→64 at 4² 1.9×. 3→64 loses (input channels are padded to 8 along k); the input gradient (the
+ * same kernel) measured alike.
  */
 export function texConvPays(g: ConvGeom): boolean {
   const macs = g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
@@ -95,10 +103,13 @@ export function dgradAsConv(g: ConvGeom): ConvGeom | null {
 }
 
 /**
- * out = conv2d(x, w) + bias (bias: `co` floats, zeros where the layer has none). `flip`: x is dy, `g`
- * is `dgradAsConv` of the layer, w the layer's own weights; out is dx.
+ * out = conv2d(x, w) + bias (`co` floats, or null). `flip`: x is dy, `g` is `dgradAsConv` of the
+ * layer, w the layer's own weights; out is dx.
  */
-export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage, o: TensorData, g: ConvGeom, p: TexConvPlan, flip = false): void {
+export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage | null, o: TensorData, g: ConvGeom, p: TexConvPlan, flip = false): void {
+  // The kernel always adds a bias; zeros where there is none.
+  const zeros = bias ? null : b.alloc(g.co, 'float32');
+  if (zeros) gpuFill(b, { shape: [g.co], dtype: 'float32', storage: zeros }, 0);
   const wTexels = (p.taps * p.c8) / 4;
   const ta = b.scratchTexture('conv2d.w', wTexels, p.op);
   b.run({
@@ -120,7 +131,7 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
     const quads = nb * g.oh * p.w4;
     b.run({
       key: `conv2d_tex/tm${p.tm}`, file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks.get(p.tm),
-      inputs: [bias], textures: [ta, tb], outputs: [o.storage],
+      inputs: [bias ?? zeros!], textures: [ta, tb], outputs: [o.storage],
       uniforms: new Uniforms()
         .u32(g.co).u32(p.c8).u32(p.taps).u32(g.kw)
         .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
@@ -128,6 +139,7 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
       workgroups: [p.op / p.tm, cdiv(quads, 8), 1],
     });
   }
+  if (zeros) b.release(zeros);
 }
 
 interface TexWgradPlan {
@@ -143,7 +155,7 @@ interface TexWgradPlan {
 export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null {
   const max = b.device.limits.maxTextureDimension2D;
   const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, m = g.ci * taps, mp = roundUp(m, TEX.TM), o4 = cdiv(g.co, 4);
-  const w4 = roundUp(cdiv(g.ow, 4), 2), xp = 4 * w4, hp = g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1;
+  const w4 = roundUp(cdiv(g.ow, 4), 2), xp = 4 * w4, hp = tapRows(g);
   const xRows = c8 * hp, dyRows = g.oh * xp, width = g.kw * w4;
   const hard = Math.min(Math.floor(max / xRows), Math.floor(max / dyRows));
   if (hard < 1 || width > max || o4 > max || mp / TEX.TM > MAX_WG || cdiv(g.co, 32) > MAX_WG) return null;
@@ -166,12 +178,15 @@ export function texWgradPays(g: ConvGeom, p: TexWgradPlan): boolean {
 
 /** dw (OIHW) = Σ over pixels of the staged input times dy, chunk by chunk (conv2d_tex_wgrad.wgsl). */
 export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, g: ConvGeom, p: TexWgradPlan): void {
-  wgradBlocks ??= texBlocks({
-    aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + x4 + ${t}u, ap${h}.y + yy))`,
-    bLoad: (q) => `textureLoad(tb, vec2<u32>(q0, k + ${q}u))`,
-    store: (i, _j, acc) => `put(r0 + ${i}u, q0 * 4u, ${acc});`,
-  });
-  const apre = Array.from({ length: TEX.TM / 8 }, (_, h) => `let ap${h} = arow(r0 + ${8 * h}u + lane);`).join('\n  ');
+  wgradBlocks ??= {
+    ...texBlocks({
+      aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + x4 + ${t}u, ap${h}.y + yy))`,
+      bLoad: (q) => `textureLoad(tb, vec2<u32>(q0, k + ${q}u))`,
+      store: (i, _j, acc) => `put(r0 + ${i}u, q0 * 4u, ${acc});`,
+    }),
+    // The texture offsets of this lane's A rows, once per workgroup.
+    APRE: Array.from({ length: TEX.TM / 8 }, (_, h) => `let ap${h} = arow(r0 + ${8 * h}u + lane);`).join('\n  '),
+  };
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const ta = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
@@ -183,7 +198,7 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
       workgroups: [cdiv(p.o4, 8), p.xp / 8, nb * g.oh],
     });
     b.run({
-      key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: { ...wgradBlocks, APRE: apre },
+      key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
       inputs: [], textures: [ta, tb], outputs: [dw.storage],
       uniforms: new Uniforms()
         .u32(p.m).u32(g.co).u32(g.kh * g.kw).u32(g.kw)

@@ -5,8 +5,7 @@
  * forward and dgrad share weights across lanes by subgroupBroadcast (conv2d_sg.wgsl); workgroup-memory
  * tiling for GPUs. On lavapipe the forward pass, the stride-1 input gradient and the weight gradient
  * of layers big enough go through textures instead (conv-tex.ts, the 'texture' variant; the rest as
- * 'subgroup'). `setConvVariant`
- * forces one (the tests run all of them on whatever adapter is present).
+ * 'subgroup'). `setConvVariant` forces one (the tests run all of them on whatever adapter is present).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
 import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
@@ -158,10 +157,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
   if (pixels * g.co === 0) return o;
   const plan = variantFor(b) === 'texture' ? texConvPlan(b, g) : null;
   if (plan && (forced === 'texture' || texConvPays(g))) {
-    const bt = bias ? null : temp(b, g.co);
-    if (bt) gpuFill(b, bt, 0);
-    runTexConv(b, x, w, bias ? bias.storage : bt!.storage, o, g, plan);
-    if (bt) release(b, bt);
+    runTexConv(b, x, w, bias?.storage ?? null, o, g, plan);
     return o;
   }
   const v = gatherVariant(b);
@@ -203,10 +199,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
   const gd = variantFor(b) === 'texture' ? dgradAsConv(g) : null;
   const plan = gd ? texConvPlan(b, gd) : null;
   if (gd && plan && (forced === 'texture' || texConvPays(gd))) {
-    const bt = temp(b, g.ci);
-    gpuFill(b, bt, 0);
-    runTexConv(b, dy, w, bt.storage, o, gd, plan, true);
-    release(b, bt);
+    runTexConv(b, dy, w, null, o, gd, plan, true);
     return o;
   }
   const v = gatherVariant(b);
