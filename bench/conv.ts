@@ -126,6 +126,13 @@ export async function run(ctx: ConvBenchContext = {}): Promise<Figure[]> {
     const ms = await ours(s, runs, variant);
     mine.set(s, ms);
     all.push(...figures(`rejuv(${variant})`, s, ms, { variant, adapter: info.description }));
+    if (variant === 'texture') {
+      // The kernels the texture paths replace, in the same run: what they gain (1.0 where the
+      // texture path is not taken, e.g. a stride-2 input gradient).
+      const sg = await ours(s, runs, 'subgroup');
+      all.push(...figures('rejuv(subgroup)', s, sg, { variant: 'subgroup', adapter: info.description }));
+      for (const p of PASSES) all.push({ name: `conv ${s.name} ${p} texture speedup vs subgroup`, value: sg[p] / ms[p], unit: '×' });
+    }
   }
   if (!ctx.noPeers) {
     for (const backendName of ['webgpu', 'wasm'] as const) {
