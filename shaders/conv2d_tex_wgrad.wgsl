@@ -1,26 +1,29 @@
-// conv2d weight gradient as a GEMM over operands staged in textures, for CPU adapters with 8-lane
-// subgroups (lavapipe); the tile and the inner block are matmul_tex.wgsl's. Rows are the weight's
-// (input channel, tap) pairs, columns its output channels, k runs over the output pixels of a chunk:
-//   dw[o, m] (+)= Σ_{nl, y, x} xs[m][nl, y, x] · dy[n0 + nl, o, y, x],  m = c·taps + tap, tap = i·kw + j
-// where xs[m] is the input as tap (i, j) sees it (conv2d_tex_pack.wgsl) and dy is staged transposed
-// (conv2d_tex_dypack.wgsl). The first chunk stores, later chunks add (acc = 1).
+// conv2d weight gradient, pass 1 of 2, as a GEMM over operands staged in textures, for CPU adapters
+// with 8-lane subgroups (lavapipe); the tile and the inner block are matmul_tex.wgsl's. Rows are the
+// weight's (input channel, tap) pairs, columns its output channels, k runs over output pixels:
+//   part[s][tap][c][o] (+)= Σ_{(nl, y) in slice s, x} xs[m][nl, y, x] · dy[n0 + nl, o, y, x]
+// with m = c·taps + tap, tap = i·kw + j; xs[m] is the input as tap (i, j) sees it
+// (conv2d_tex_pack.wgsl), dy is staged transposed (conv2d_tex_dypack.wgsl). Slices split the chunk's
+// output rows so that small layers still have work for every thread; the first chunk stores, later
+// chunks add (acc = 1); conv2d_wgrad_reduce.wgsl then sums the slices into dw (OIHW).
 // Layout: ta: the staged input, texel (j·W4e + x4, (nl·C8 + c)·HP + sh·y + i·dh); tb: texel
-//   (o4, (nl·OH + y)·4·W4e + x); dw is OIHW, i.e. [O][M]. Rows are padded to whole pairs of quads
-//   (W4e even), so one step of {{KS}} pixels stays in one row.
+//   (o4, (nl·OH + y)·4·W4e + x); part is [slices][taps][C][CG4] (CG4 = O rounded up to 4). Rows are
+//   padded to whole pairs of quads (W4e even), so one step of {{KS}} pixels stays in one row.
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} rows m × 32 output channels
 //   (lane l: channels 4·(8·wid.y + l) .. +3). A lane's own A rows r0 + 8h + l (shared by
 //   subgroupBroadcast) have fixed texture offsets ax, ay, computed once; rows past M fetch row M − 1
 //   and store nothing.
-// Dispatch: (MP / {{TM}}, ceil(O / 32), 1) workgroups of 8.
+// Dispatch: (MP / {{TM}}, ceil(O / 32), slices) workgroups of 8; slice s takes rows s·rps .. of the chunk.
 enable subgroups;
 
 @group(0) @binding(0) var ta: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(1) var tb: texture_storage_2d<rgba32float, read>;
-@group(0) @binding(2) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(2) var<storage, read_write> part: array<f32>;
 struct U {
   m: u32, o: u32, taps: u32, kw: u32,
   dh: u32, sh: u32, hp: u32, c8: u32,
   oh: u32, w4: u32, rows: u32, acc: u32,
+  rps: u32, c: u32, cg4: u32,
 }
 @group(0) @binding(3) var<uniform> u: U;
 
@@ -33,12 +36,13 @@ fn arow(m: u32) -> vec2<u32> {
   return vec2<u32>((tap - i * u.kw) * u.w4, c * u.hp + i * u.dh);
 }
 
-// Stores (or adds) rows r's gradient for output channels col .. col + 3.
-fn put(r: u32, col: u32, v: vec4<f32>) {
+// Stores (or adds) row r's sums of slice s for output channels col .. col + 3.
+fn put(s: u32, r: u32, col: u32, v: vec4<f32>) {
   if (r >= u.m) { return; }
+  let c = r / u.taps;
+  let base = ((s * u.taps + r - c * u.taps) * u.c + c) * u.cg4 + col;
   for (var t = 0u; t < 4u; t++) {
-    let at = (col + t) * u.m + r;
-    if (col + t < u.o) { dw[at] = select(v[t], dw[at] + v[t], u.acc == 1u); }
+    if (col + t < u.o) { part[base + t] = select(v[t], part[base + t] + v[t], u.acc == 1u); }
   }
 }
 
@@ -48,10 +52,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
   let q0 = wid.y * 8u + lane;
   {{APRE}}
   {{DECLS}}
-  var k = 0u;
-  var y = 0u;
-  var plane = 0u;
-  for (var row = 0u; row < u.rows; row++) {
+  let row0 = wid.z * u.rps;
+  let row1 = min(u.rows, row0 + u.rps);
+  let nl0 = row0 / u.oh; // first image of the slice, within the chunk
+  var k = row0 * 4u * u.w4;
+  var y = row0 - nl0 * u.oh;
+  var plane = nl0 * u.c8 * u.hp;
+  for (var row = row0; row < row1; row++) {
     let yy = plane + y * u.sh;
     for (var x4 = 0u; x4 < u.w4; x4 += 2u) {
       {{LOADS}}

@@ -14,6 +14,7 @@ import packSrc from '../../../shaders/conv2d_tex_pack.wgsl';
 import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
+import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../tensor/backend.js';
 import type { ConvGeom } from '../conv-geom.js';
 import type { WebGPUBackend } from './backend.js';
@@ -145,6 +146,8 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
 interface TexWgradPlan {
   /** Rows of the GEMM (input channel, tap), padded to the tile; output channels as quads. */
   m: number; mp: number; o4: number;
+  /** Row tiles × column tiles, and slices of each chunk's output rows (tiles × slices ≥ 16). */
+  tiles: number; slices: number;
   c8: number; hp: number;
   /** Quads per staged row (even), pixels per dy row (4·w4). */
   w4: number; xp: number;
@@ -160,33 +163,39 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
   const hard = Math.min(Math.floor(max / xRows), Math.floor(max / dyRows));
   if (hard < 1 || width > max || o4 > max || mp / TEX.TM > MAX_WG || cdiv(g.co, 32) > MAX_WG) return null;
   const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * xRows))));
-  return { m, mp, o4, c8, hp, w4, xp, nb };
+  const tiles = (mp / TEX.TM) * cdiv(g.co, 32);
+  // Enough workgroups for lavapipe's threads (2 here; 16 leaves slack for bigger machines), never a
+  // slice without a row in a full chunk.
+  const slices = Math.min(nb * g.oh, cdiv(16, tiles), MAX_WG);
+  return { m, mp, o4, tiles, slices, c8, hp, w4, xp, nb };
 }
 
 /**
- * Whether the weight gradient's texture path pays. Measured on lavapipe (texture vs subgroup kernel):
- * 3×3 layers at N 32 of 64→64 at 32² 2.0×, 32→32 at 32² 1.7×, 128→128 at 16² 1.4×; at N 64 of
- * 16→16 at 16² and 32→32 at 8² even, 64→64 at 4² 0.7× (a 4-wide row is padded to 8 pixels, and a
- * few tiles each summing every pixel leave a thread idle at the end of each chunk); 256→256 at 8²
- * and 128→256 1×1 at 16² even at N 32. Hence: rows of 16 pixels or more, at least 8 tiles, a
- * spatial kernel.
+ * Whether the weight gradient's texture path pays. Measured on lavapipe (texture vs subgroup kernel,
+ * 3×3 layers, medians of 7): at N 64, 64→64 at 32² 1.9×, 16→16 at 16² 1.2×, 16→32 and 32→32 at 8²
+ * 1.15–1.2×, but 32→64 and 64→64 at 4² 0.8× (a row of 4 pixels is padded to 8); at N 32, 128→128 at
+ * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 8 pixels or more and a spatial kernel.
  */
-export function texWgradPays(g: ConvGeom, p: TexWgradPlan): boolean {
-  const tiles = (p.mp / TEX.TM) * cdiv(g.co, 32);
-  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 16 && tiles >= 8;
+export function texWgradPays(g: ConvGeom): boolean {
+  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 8;
 }
 
-/** dw (OIHW) = Σ over pixels of the staged input times dy, chunk by chunk (conv2d_tex_wgrad.wgsl). */
+/**
+ * dw (OIHW) = Σ over pixels of the staged input times dy: per chunk of images, slices of its output
+ * rows accumulate into partial sums (conv2d_tex_wgrad.wgsl), which conv2d_wgrad_reduce.wgsl adds up.
+ */
 export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, g: ConvGeom, p: TexWgradPlan): void {
   wgradBlocks ??= {
     ...texBlocks({
       aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + x4 + ${t}u, ap${h}.y + yy))`,
       bLoad: (q) => `textureLoad(tb, vec2<u32>(q0, k + ${q}u))`,
-      store: (i, _j, acc) => `put(r0 + ${i}u, q0 * 4u, ${acc});`,
+      store: (i, _j, acc) => `put(wid.z, r0 + ${i}u, q0 * 4u, ${acc});`,
     }),
     // The texture offsets of this lane's A rows, once per workgroup.
     APRE: Array.from({ length: TEX.TM / 8 }, (_, h) => `let ap${h} = arow(r0 + ${8 * h}u + lane);`).join('\n  '),
   };
+  const taps = g.kh * g.kw, cg4 = p.o4 * 4;
+  const part = b.alloc(p.slices * taps * g.ci * cg4, 'float32');
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const ta = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
@@ -199,12 +208,21 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
     });
     b.run({
       key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
-      inputs: [], textures: [ta, tb], outputs: [dw.storage],
+      inputs: [], textures: [ta, tb], outputs: [part],
       uniforms: new Uniforms()
-        .u32(p.m).u32(g.co).u32(g.kh * g.kw).u32(g.kw)
+        .u32(p.m).u32(g.co).u32(taps).u32(g.kw)
         .u32(g.dh).u32(g.sh).u32(p.hp).u32(p.c8)
-        .u32(g.oh).u32(p.w4).u32(nb * g.oh).u32(n0 > 0 ? 1 : 0),
-      workgroups: [p.mp / TEX.TM, cdiv(g.co, 32), 1],
+        .u32(g.oh).u32(p.w4).u32(nb * g.oh).u32(n0 > 0 ? 1 : 0)
+        .u32(cdiv(nb * g.oh, p.slices)).u32(g.ci).u32(cg4),
+      workgroups: [p.mp / TEX.TM, cdiv(g.co, 32), p.slices],
     });
   }
+  const total = g.co * g.ci * taps;
+  b.run({
+    key: 'conv2d_wgrad_reduce', file: 'conv2d_wgrad_reduce.wgsl', source: wgradReduceSrc,
+    inputs: [part], outputs: [dw.storage],
+    uniforms: new Uniforms().u32(total).u32(g.ci).u32(taps).u32(cg4).u32(p.slices),
+    workgroups: [cdiv(total, 256)],
+  });
+  b.release(part);
 }

@@ -264,7 +264,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
     return o;
   }
   const tplan = variantFor(b) === 'texture' ? texWgradPlan(b, g) : null;
-  if (tplan && (forced === 'texture' || texWgradPays(g, tplan))) {
+  if (tplan && (forced === 'texture' || texWgradPays(g))) {
     runTexWgrad(b, dy, x, o, g, tplan);
     return o;
   }
