@@ -11,8 +11,8 @@
 //   padded to whole pairs of quads (W4e even), so one step of {{KS}} pixels stays in one row.
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} rows m × 32 output channels
 //   (lane l: channels 4·(8·wid.y + l) .. +3). A lane's own A rows r0 + 8h + l (shared by
-//   subgroupBroadcast) have fixed texture offsets ax, ay, computed once; rows past M fetch row M − 1
-//   and store nothing.
+//   subgroupBroadcast) have fixed texture offsets (arow, computed once into ap{h}); rows past M fetch
+//   row M − 1 and store nothing. Every (slice, row, channel) is stored by the first chunk.
 // Dispatch: (MP / {{TM}}, ceil(O / 32), slices) workgroups of 8; slice s takes rows s·rps .. of the chunk.
 enable subgroups;
 
