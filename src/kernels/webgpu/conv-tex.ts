@@ -36,12 +36,20 @@ export function setTexConvStageBytes(bytes: number | null): void {
 /** Staged rows per input channel: the input rows that the vertical taps of every output row reach. */
 const tapRows = (g: ConvGeom) => g.sh * (g.oh - 1) + (g.kh - 1) * g.dh + 1;
 
+/**
+ * Images per chunk: as many as the hard limits allow (`hard`, at least 1) and the staging budget
+ * holds, at `texelsPerImage` staged input texels each; the budget is soft, one image always goes.
+ */
+function imagesPerChunk(g: ConvGeom, hard: number, texelsPerImage: number): number {
+  return Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (texelsPerImage * 16))));
+}
+
 interface TexConvPlan {
   /** Output channels per tile (TEX.TM, or 16 for layers of 16 or fewer), rows of the weight texture. */
   tm: number; op: number;
   c8: number; taps: number;
-  /** Output quads per row, staged rows per channel, texels per staged row. */
-  w4: number; hp: number; width: number;
+  /** Output quads per row, staged rows per channel. */
+  w4: number; hp: number;
   /** Images per chunk. */
   nb: number;
 }
@@ -56,9 +64,7 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
   // Hard limits: the texture extents and the workgroup grid, for one image at least.
   const hard = Math.min(Math.floor(max / perImage), Math.floor((MAX_WG * 8) / (g.oh * w4)));
   if (hard < 1 || width > max || (taps * c8) / 4 > max || op > max || op / tm > MAX_WG) return null;
-  // The byte budget is soft: a chunk holds one image even where that exceeds it.
-  const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * perImage))));
-  return { tm, op, c8, taps, w4, hp, width, nb };
+  return { tm, op, c8, taps, w4, hp, nb: imagesPerChunk(g, hard, width * perImage) };
 }
 
 /**
@@ -146,8 +152,8 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
 interface TexWgradPlan {
   /** Rows of the GEMM (input channel, tap), padded to the tile; output channels as quads. */
   m: number; mp: number; o4: number;
-  /** Row tiles × column tiles, and slices of each chunk's output rows (tiles × slices ≥ 16). */
-  tiles: number; slices: number;
+  /** Slices of each chunk's output rows (row tiles × column tiles × slices ≥ 16). */
+  slices: number;
   c8: number; hp: number;
   /** Quads per staged row (even), pixels per dy row (4·w4). */
   w4: number; xp: number;
@@ -162,12 +168,12 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
   const xRows = c8 * hp, dyRows = g.oh * xp, width = g.kw * w4;
   const hard = Math.min(Math.floor(max / xRows), Math.floor(max / dyRows));
   if (hard < 1 || width > max || o4 > max || mp / TEX.TM > MAX_WG || cdiv(g.co, 32) > MAX_WG) return null;
-  const nb = Math.max(1, Math.min(g.n, hard, Math.floor(stageBytes / (width * 16 * xRows))));
+  const nb = imagesPerChunk(g, hard, width * xRows);
   const tiles = (mp / TEX.TM) * cdiv(g.co, 32);
   // Enough workgroups for lavapipe's threads (2 here; 16 leaves slack for bigger machines), never a
   // slice without a row in a full chunk.
   const slices = Math.min(nb * g.oh, cdiv(16, tiles), MAX_WG);
-  return { m, mp, o4, tiles, slices, c8, hp, w4, xp, nb };
+  return { m, mp, o4, slices, c8, hp, w4, xp, nb };
 }
 
 /**
