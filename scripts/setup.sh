@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent bootstrap: npm dependencies, a WebGPU adapter for Node (Mesa lavapipe when there is no GPU),
-# and Debian's chromium for the browser tests. Quiet when nothing is missing.
+# Debian's chromium for the browser tests and Debian's dataset-fashion-mnist. Quiet when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +64,19 @@ if [ "${REJUV_SKIP_BROWSER:-0}" != 1 ] && ! command -v chromium >/dev/null 2>&1;
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
   else
     log "chromium is missing; the browser tests will fail until Debian's 'chromium' package is installed"
+  fi
+fi
+# --- Fashion-MNIST for `--dataset fashion-mnist` and test/data.test.ts (Debian's package, MIT licensed;
+# the loader's default directory). Where it cannot be installed, that test is skipped and says how.
+FASHION_DIR=/usr/share/datasets/fashion-mnist
+if [ "${REJUV_SKIP_FASHION:-0}" != 1 ] && [ ! -f "$FASHION_DIR/train-images-idx3-ubyte.gz" ]; then
+  if is_root && is_debian_like; then
+    apt_update
+    log "installing dataset-fashion-mnist (Fashion-MNIST IDX files in $FASHION_DIR)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist >&2 \
+      || log "could not install Debian's 'dataset-fashion-mnist'; the Fashion-MNIST test will be skipped"
+  else
+    log "Fashion-MNIST is missing ($FASHION_DIR); the test that needs it is skipped until Debian's 'dataset-fashion-mnist' is installed (apt-get install dataset-fashion-mnist, as root), or pass --data-dir to a directory of its IDX files"
   fi
 fi
 exit 0
