@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EpochBatches, parseIdx, permutation, syntheticDataset, upsampleBilinear } from '../src/data/index.js';
+import { EpochBatches, parseIdx, permutation, subsetIndices, syntheticDataset, upsampleBilinear } from '../src/data/index.js';
 import { loadCifarDataset, loadDataset, loadIdxDataset } from '../src/data/files.js';
-import { HAVE_FASHION, fashionSkipNote } from './helpers/fashion.js';
+import { FASHION_DIR, HAVE_FASHION, fashionSkipNote } from './helpers/fashion.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rejuv-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -206,5 +206,59 @@ describe('shuffling, batching, normalization, augmentation', () => {
     expect(flips).toBeGreaterThan(5);
     expect(flips).toBeLessThan(35);
     expect(shifted).toBeGreaterThan(25);
+  });
+});
+
+describe('--train-subset: a seeded random subset of the training images', () => {
+  const bytes = (x: Float32Array | Uint8Array | Int32Array | Uint32Array) => Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+  it('indices: deterministic, distinct, sorted, in range, seed-dependent, pinned', () => {
+    const a = subsetIndices(60000, 10000, 0);
+    expect(bytes(subsetIndices(60000, 10000, 0)).equals(bytes(a))).toBe(true);
+    expect(a.length).toBe(10000);
+    for (let i = 1; i < a.length; i++) expect(a[i] > a[i - 1]).toBe(true); // sorted and distinct
+    expect(a[0] >= 0 && a[a.length - 1] < 60000).toBe(true);
+    const b = subsetIndices(60000, 10000, 1);
+    expect(bytes(b).equals(bytes(a))).toBe(false);
+    // A smaller subset of the same seed is a subset of the larger one (both are prefixes of one permutation).
+    const big = new Set(a);
+    expect([...subsetIndices(60000, 500, 0)].every((i) => big.has(i))).toBe(true);
+    // The documented shuffle, pinned (scripts/torch_twin.py reimplements it; test/torch-twin.test.ts compares all of it).
+    expect(Array.from(a.subarray(0, 8))).toEqual([0, 4, 20, 28, 37, 41, 45, 49]);
+    expect(Array.from(a.subarray(-3))).toEqual([59994, 59995, 59998]);
+    expect(a.reduce((s, v) => s + v, 0)).toBe(300327669);
+    expect(Array.from(b.subarray(0, 8))).toEqual([7, 16, 21, 28, 34, 37, 42, 43]);
+    expect(Array.from(subsetIndices(1000, 5, 7))).toEqual([2, 480, 796, 843, 921]);
+    // The whole set is every index once.
+    expect(Array.from(subsetIndices(7, 7, 3))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(() => subsetIndices(100, 101, 0)).toThrow(/101 images requested, the training set has only 100/);
+    expect(() => subsetIndices(100, 0, 0)).toThrow(/size must be a positive integer, got 0/);
+  });
+  it('loads the images and labels at those indices (MNIST), and rejects what cannot be', () => {
+    const full = loadDataset('mnist');
+    const s = loadDataset('mnist', { trainSubset: 300, subsetSeed: 5 });
+    const idx = subsetIndices(60000, 300, 5);
+    expect([s.train.count, s.test.count]).toEqual([300, 10000]);
+    expect(s.train.name).toBe('mnist/train[random 300 of 60000, seed 5]');
+    const per = 28 * 28;
+    for (let k = 0; k < 300; k++) {
+      expect(s.train.labels[k]).toBe(full.train.labels[idx[k]]);
+      expect(bytes(s.train.images.subarray(k * per, (k + 1) * per)).equals(bytes(full.train.images.subarray(idx[k] * per, (idx[k] + 1) * per)))).toBe(true);
+    }
+    // subset seed defaults to 0
+    expect(Array.from(loadDataset('mnist', { trainSubset: 20 }).train.labels)).toEqual(Array.from(subsetIndices(60000, 20, 0), (i) => full.train.labels[i]));
+    expect(() => loadDataset('mnist', { trainSubset: 60001 })).toThrow(/--train-subset 60001: mnist\/train has only 60000 images/);
+    expect(() => loadDataset('mnist', { trainSubset: 10, trainLimit: 100 })).toThrow(/--train-subset 10 and --train-limit 100 exclude each other/);
+    expect(() => loadDataset('mnist', { trainSubset: -3 })).toThrow(/--train-subset: expected a positive integer, got -3/);
+    expect(() => loadDataset('mnist', { trainSubset: 10, subsetSeed: 1.5 })).toThrow(/--subset-seed: expected a non-negative integer, got 1.5/);
+  });
+  it.skipIf(!HAVE_FASHION)(`uses the same indices for Fashion-MNIST as for MNIST${fashionSkipNote()}`, () => {
+    const m = loadDataset('mnist', { trainSubset: 200, subsetSeed: 3 });
+    const f = loadDataset('fashion-mnist', { trainSubset: 200, subsetSeed: 3 });
+    const ff = loadIdxDataset('fashion-mnist', FASHION_DIR);
+    const idx = subsetIndices(60000, 200, 3);
+    expect(f.train.count).toBe(200);
+    expect(Array.from(f.train.labels)).toEqual(Array.from(idx, (i) => ff.train.labels[i]));
+    expect(f.train.name).toBe('fashion-mnist/train[random 200 of 60000, seed 3]');
+    expect(m.train.name).toBe('mnist/train[random 200 of 60000, seed 3]');
   });
 });

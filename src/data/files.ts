@@ -11,7 +11,7 @@ import { RejuvError } from '../tensor/errors.js';
 import { cifarImageSet, cifarLayout, type CifarKind } from './cifar.js';
 import { idxImageSet } from './idx.js';
 import { syntheticDataset } from './synthetic.js';
-import { DATASET_NAMES, subset, type Dataset, type DatasetName } from './types.js';
+import { DATASET_NAMES, randomSubset, subset, type Dataset, type DatasetName } from './types.js';
 
 /** Read a file, gunzipping it when it is gzip (by content, not by name). */
 export function readMaybeGz(file: string): Uint8Array {
@@ -94,7 +94,12 @@ export function loadCifarDataset(kind: CifarKind, dir: string): Dataset {
 
 export interface LoadOptions {
   dataDir?: string;
+  /** The first N training images (`--train-limit`). */
   trainLimit?: number;
+  /** A seeded random subset of N training images (`--train-subset`, see `subsetIndices`); excludes `trainLimit`. */
+  trainSubset?: number;
+  /** Seed of `trainSubset` (`--subset-seed`, default 0; independent of the training seed). */
+  subsetSeed?: number;
   testLimit?: number;
   /** Synthetic data only: the data seed (default 0, independent of the training seed). */
   dataSeed?: number;
@@ -103,10 +108,17 @@ export interface LoadOptions {
 export function loadDataset(name: string, opts: LoadOptions = {}): Dataset {
   if (!(DATASET_NAMES as readonly string[]).includes(name)) throw new RejuvError('dataset', `unknown dataset '${name}' (expected one of ${DATASET_NAMES.join(', ')})`);
   const n = name as DatasetName;
+  const { trainSubset, subsetSeed } = opts;
+  if (trainSubset !== undefined) {
+    if (opts.trainLimit !== undefined) throw new RejuvError('dataset', `--train-subset ${trainSubset} and --train-limit ${opts.trainLimit} exclude each other (a random subset of N, or the first N)`);
+    if (!Number.isSafeInteger(trainSubset) || trainSubset <= 0) throw new RejuvError('dataset', `--train-subset: expected a positive integer, got ${trainSubset}`);
+  }
+  if (subsetSeed !== undefined && (!Number.isSafeInteger(subsetSeed) || subsetSeed < 0)) throw new RejuvError('dataset', `--subset-seed: expected a non-negative integer, got ${subsetSeed}`);
   let d: Dataset;
   if (n === 'synthetic') {
     // Generate only what the limits ask for: the generator is sequential, so a prefix is the same data.
-    d = syntheticDataset({ seed: opts.dataSeed, train: Math.min(opts.trainLimit ?? 6000, 6000), test: Math.min(opts.testLimit ?? 2000, 2000) });
+    const train = trainSubset !== undefined ? 6000 : Math.min(opts.trainLimit ?? 6000, 6000);
+    d = syntheticDataset({ seed: opts.dataSeed, train, test: Math.min(opts.testLimit ?? 2000, 2000) });
   } else if (n === 'mnist') {
     d = loadIdxDataset('mnist', opts.dataDir ?? embeddedMnistDir());
   } else if (n === 'fashion-mnist') {
@@ -115,5 +127,10 @@ export function loadDataset(name: string, opts: LoadOptions = {}): Dataset {
     if (!opts.dataDir) throw new RejuvError('dataset', `${n} needs --data-dir: a directory with the binary version's files (${[...cifarLayout(n).trainFiles, ...cifarLayout(n).testFiles].join(', ')}); it is not shipped with rejuv`);
     d = loadCifarDataset(n, opts.dataDir);
   }
-  return { ...d, train: subset(d.train, opts.trainLimit), test: subset(d.test, opts.testLimit) };
+  let train = subset(d.train, opts.trainLimit);
+  if (trainSubset !== undefined) {
+    if (trainSubset > d.train.count) throw new RejuvError('dataset', `--train-subset ${trainSubset}: ${d.train.name} has only ${d.train.count} images (${d.train.source})`);
+    train = randomSubset(d.train, trainSubset, subsetSeed ?? 0);
+  }
+  return { ...d, train, test: subset(d.test, opts.testLimit) };
 }

@@ -4,4 +4,4 @@ export { parseIdx, idxImageSet } from './idx.js';
 export { cifarImageSet, cifarLayout, type CifarKind } from './cifar.js';
 export { syntheticDataset, upsampleBilinear, type SyntheticOptions } from './synthetic.js';
 export { EpochBatches, type HostBatch, type EpochOptions } from './loader.js';
-export { HostRng, permutation } from './rng.js';
+export { HostRng, permutation, subsetIndices, STREAM_SUBSET } from './rng.js';

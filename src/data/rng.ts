@@ -54,3 +54,21 @@ export function permutation(n: number, seed: number, stream: number): Uint32Arra
   }
   return p;
 }
+
+/** Host RNG stream of `subsetIndices` (distinct from the loader's shuffle and augmentation streams). */
+export const STREAM_SUBSET = 0x53554253; // 'SUBS'
+
+/**
+ * The training subset of `--train-subset n --subset-seed seed`: the first `n` entries of
+ * `permutation(count, seed, STREAM_SUBSET)`, sorted ascending (the subset keeps the files' order; each
+ * epoch's shuffle reorders it). The shuffle is the Fisher–Yates above: p = [0, 1, …, count−1]; for
+ * i = count−1 down to 1: j = ⌊u·(i+1)⌋ with u = (x >>> 8)·2⁻²⁴ and x the next 32-bit word of
+ * Philox4x32-10 keyed by (seed mod 2³², ⌊seed/2³²⌋), counter (block, STREAM_SUBSET, 0, 0), words taken in
+ * order 0…3 per block; swap p[i], p[j]. It depends only on (count, n, seed), so every run, and MNIST and
+ * Fashion-MNIST (both 60,000 images), get the same indices. `scripts/torch_twin.py` reimplements it.
+ */
+export function subsetIndices(count: number, n: number, seed: number): Uint32Array {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`train subset: size must be a positive integer, got ${n}`);
+  if (n > count) throw new Error(`train subset: ${n} images requested, the training set has only ${count}`);
+  return permutation(count, seed, STREAM_SUBSET).slice(0, n).sort();
+}

@@ -1,3 +1,5 @@
+import { subsetIndices } from './rng.js';
+
 /**
  * What a dataset is once loaded: raw images (uint8 pixels as stored on disk, or float32 for generated
  * data), int32 labels and the per-channel normalization the loader applies. Kept as host arrays: a
@@ -38,4 +40,23 @@ export function subset(set: ImageSet, limit: number | undefined): ImageSet {
   if (!Number.isInteger(limit) || limit <= 0) throw new Error(`subset(${set.name}): limit must be a positive integer, got ${limit}`);
   const per = set.channels * set.height * set.width;
   return { ...set, name: `${set.name}[:${limit}]`, images: set.images.subarray(0, limit * per), labels: set.labels.subarray(0, limit), count: limit };
+}
+
+/** The images at `indices` (in that order), copied out of `set`. */
+export function gather(set: ImageSet, indices: ArrayLike<number>, name: string): ImageSet {
+  const per = set.channels * set.height * set.width;
+  const images = set.images instanceof Uint8Array ? new Uint8Array(indices.length * per) : new Float32Array(indices.length * per);
+  const labels = new Int32Array(indices.length);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    if (!(i >= 0 && i < set.count)) throw new Error(`gather(${set.name}): index ${i} out of range 0…${set.count - 1}`);
+    images.set(set.images.subarray(i * per, (i + 1) * per), k * per);
+    labels[k] = set.labels[i];
+  }
+  return { ...set, name, images, labels, count: indices.length };
+}
+
+/** A seeded random subset of `n` samples (`subsetIndices`: same indices for the same count, n and seed). */
+export function randomSubset(set: ImageSet, n: number, seed: number): ImageSet {
+  return gather(set, subsetIndices(set.count, n, seed), `${set.name}[random ${n} of ${set.count}, seed ${seed}]`);
 }
