@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,61 @@ describe('rejuv command line', () => {
   });
 });
 
+describe('run folders never lose work (issue 12 item 1)', () => {
+  const bytes = (f: string) => readFileSync(f);
+  it('refuses --out on a folder holding a run without --resume or --overwrite, leaving it untouched', async () => {
+    const out = join(dir, 'run'); // the 2-epoch run of the tests above
+    const before = [bytes(join(out, 'metrics.jsonl')), bytes(join(out, 'checkpoint.safetensors'))];
+    const r = await cli('train', ...TINY, '--epochs', '1', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--out: .*run already holds a run \(checkpoint\.safetensors, metrics\.jsonl, report\.html\): add --resume to continue it, --overwrite to replace it/);
+    expect(bytes(join(out, 'metrics.jsonl')).equals(before[0])).toBe(true);
+    expect(bytes(join(out, 'checkpoint.safetensors')).equals(before[1])).toBe(true);
+    expect(await cli('train', ...TINY, '--epochs', '1', '--resume', '--overwrite', '--out', out)).toMatchObject({ code: 1, err: expect.stringMatching(/give one of them/) });
+    expect((await cli('train', '--help')).out).toMatch(/--overwrite\s+replace the run DIR holds/);
+  });
+  it('--resume needs a checkpoint: a missing folder or one without a checkpoint is an error, and nothing is created', async () => {
+    const missing = join(dir, 'no-such-run');
+    const r = await cli('train', ...TINY, '--epochs', '1', '--resume', '--out', missing);
+    expect(r).toMatchObject({ code: 1, err: expect.stringMatching(/--resume: .*no-such-run does not exist, there is no run to continue/) });
+    expect(existsSync(missing)).toBe(false);
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    expect(await cli('train', ...TINY, '--epochs', '1', '--resume', '--out', empty)).toMatchObject({ code: 1, err: expect.stringMatching(/--resume: .*empty\/checkpoint\.safetensors does not exist; start without --resume/) });
+    expect(readdirSync(empty)).toEqual([]);
+  });
+  it('rejects special and impossible --out paths at once (never a hang), creating nothing', async () => {
+    const t0 = Date.now();
+    for (const p of ['/proc/rejuv-test/run', '/proc', '/sys/rejuv-test']) {
+      const r = await cli('train', ...TINY, '--epochs', '1', '--out', p);
+      expect(r.code, p).toBe(1);
+      expect(r.err).toMatch(/--out: .* is on (procfs|sysfs), a kernel pseudo-file system/);
+    }
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    expect(await cli('train', ...TINY, '--epochs', '1', '--out', join(file, 'sub', 'run'))).toMatchObject({ code: 1, err: expect.stringMatching(/cannot create .*a-file\/sub\/run: .*a-file is not a directory/) });
+    expect(await cli('train', ...TINY, '--epochs', '1', '--out', file)).toMatchObject({ code: 1, err: expect.stringMatching(/a-file exists and is not a directory/) });
+    expect(existsSync('/proc/rejuv-test')).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+  it('a failed start (dataset missing) leaves no folder behind', async () => {
+    const out = join(dir, 'fresh', 'deeper', 'run');
+    const r = await cli('train', '--model', 'vgg_mini', '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'no-data'), '--epochs', '1', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no-data/);
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+  });
+  it('--overwrite replaces the run: the old metrics and checkpoint are gone', async () => {
+    const out = join(dir, 'run');
+    expect(JSON.parse(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')[0])).toHaveProperty('epoch', 1);
+    const r = await cli('train', ...TINY, '--epochs', '1', '--overwrite', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/--overwrite: removed the previous run's checkpoint\.safetensors, metrics\.jsonl, report\.html/);
+    expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1); // was 2 lines
+    expect(Checkpoint.read(join(out, 'checkpoint.safetensors')).meta<{ epochsDone: number }>('run').epochsDone).toBe(1);
+  });
+});
+
 describe('learning-rate schedule', () => {
   const cfg = { lr: 0.1, milestones: [10, 15], gamma: 0.1, schedule: 'multistep' as const, epochs: 20 };
   it('matches MultiStepLR and shifts with the plugin’s added epochs (nr-spec §2.5)', () => {
@@ -109,6 +164,10 @@ describe('learning-rate schedule', () => {
 });
 
 describe('progress and report pieces', () => {
+  it('formats durations without 60-second minutes or 60-minute hours', async () => {
+    const { fmtDuration } = await import('../src/train/progress.js');
+    expect([0.4, 59.4, 59.6, 75, 299.6, 3599.4, 3599.6, 7620, 7649, NaN].map(fmtDuration)).toEqual(['0s', '59s', '1m00s', '1m15s', '5m00s', '59m59s', '1h00m', '2h07m', '2h07m', '?']);
+  });
   it('draws a live bar on a TTY and plain periodic lines otherwise', async () => {
     const { Progress } = await import('../src/train/progress.js');
     const p = { epoch: 1, epochs: 3, done: 5, total: 10, loss: 1.23456, acc: 0.5, imagesPerSec: 100, etaSec: 75 };

@@ -15,9 +15,11 @@ import { tensor } from '../ops/creation.js';
 import { readAll } from '../tensor/tensor.js';
 import { Checkpoint, writeFileAtomic } from '../train/checkpoint.js';
 import { defaultMilestones, type TrainConfig } from '../train/config.js';
+import { checkOutDir } from '../train/outdir.js';
 import { modelFromDescription } from '../nn/models/index.js';
 import { encodeSafetensors, fromTyped } from '../train/safetensors.js';
 import { Trainer, evaluateModel, type RunState } from '../train/trainer.js';
+import { Progress } from '../train/progress.js';
 import type { ModelDescription } from '../nn/graph.js';
 import { commands } from './commands.js';
 import { getExtensions, makePlugin } from './extensions.js';
@@ -29,6 +31,8 @@ export interface Io {
   err: (s: string) => void;
 }
 const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+/** Training progress goes to `io.err` (the live bar only on a terminal). */
+const progressFor = (io: Io): Progress | undefined => (io === stdio ? undefined : new Progress({ write: io.err }));
 
 const TOP_HELP = () => `rejuv — train CNNs on WebGPU, with Neural Rejuvenation (Qiao et al., CVPR 2019)
 
@@ -56,7 +60,7 @@ export function trainConfig(o: ParsedOptions): TrainConfig {
     model: o.model as string, width: o.width as number, dataset: o.dataset as string, dataDir: o['data-dir'] as string | undefined,
     epochs, batchSize: o['batch-size'] as number, lr: o.lr as number, momentum: o.momentum as number, weightDecay: o['weight-decay'] as number,
     nesterov: Boolean(o.nesterov), milestones: (o.milestones as number[] | undefined) ?? defaultMilestones(epochs), gamma: o.gamma as number,
-    schedule: o.schedule as 'multistep' | 'cosine', seed: o.seed as number, out: o.out as string, resume: Boolean(o.resume),
+    schedule: o.schedule as 'multistep' | 'cosine', seed: o.seed as number, out: o.out as string, resume: Boolean(o.resume), overwrite: Boolean(o.overwrite),
     trainLimit: o['train-limit'] as number | undefined, testLimit: o['test-limit'] as number | undefined,
     plugin: Object.keys(plugin).length ? plugin : undefined,
   };
@@ -64,9 +68,10 @@ export function trainConfig(o: ParsedOptions): TrainConfig {
 
 async function cmdTrain(o: ParsedOptions, io: Io): Promise<number> {
   const cfg = trainConfig(o);
+  checkOutDir(cfg.out, cfg); // before the device starts: a refused or impossible --out fails at once
   await init({ backend: o.backend as 'webgpu' | 'cpu' });
   try {
-    const r = await new Trainer(cfg, { makePlugin }).run();
+    const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
     const last = r.history[r.history.length - 1];
     io.out(`done: ${r.history.length} epochs, test accuracy ${last ? (100 * (last.testAcc as number)).toFixed(2) : '?'}%\ncheckpoint ${r.checkpoint}\nreport     ${join(cfg.out, 'report.html')}\n`);
   } finally {
@@ -174,10 +179,11 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
   try {
     for (const v of variants) {
       const dir = join(o.out as string, v.label.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
-      const cfg = trainConfig({ ...base, ...v.options, out: dir });
+      // The demo's own folders: rerunning `npm start` replaces the previous demo run.
+      const cfg = trainConfig({ ...base, ...v.options, out: dir, overwrite: true });
       const t0 = Date.now();
       io.err(`\n== ${v.label} → ${dir}\n`);
-      const r = await new Trainer(cfg, { makePlugin }).run();
+      const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
       const last = r.history[r.history.length - 1];
       rows.push([v.label, String(last.params), `${(100 * (last.testAcc as number)).toFixed(2)}%`, `${(100 * Math.max(...r.history.map((h) => h.testAcc as number))).toFixed(2)}%`, String(r.history.length), `${((Date.now() - t0) / 1000).toFixed(0)} s`, join(dir, 'report.html')]);
     }

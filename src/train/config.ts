@@ -18,6 +18,8 @@ export interface TrainConfig {
   seed: number;
   out: string;
   resume: boolean;
+  /** Replace a run already in `out` (without it, and without `resume`, such a folder is refused). */
+  overwrite?: boolean;
   trainLimit?: number;
   testLimit?: number;
   /** Options of plugins (the NR flags), as parsed by the CLI's extension table. */

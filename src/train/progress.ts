@@ -9,10 +9,15 @@ export interface ProgressStream {
   write(s: string): unknown;
 }
 
+/** 42s, 4m05s, 2h07m: rounded as a whole first (so 299.6 s reads 5m00s, never 4m60s). */
 export const fmtDuration = (s: number): string => {
   if (!Number.isFinite(s) || s < 0) return '?';
-  const m = Math.floor(s / 60), sec = Math.round(s % 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${pad(t % 60)}s`;
+  const tm = Math.round(s / 60);
+  return `${Math.floor(tm / 60)}h${pad(tm % 60)}m`;
 };
 
 export class Progress {

@@ -9,7 +9,6 @@
  * buffers, the global random generator, the plugin's state and the metrics history. A resumed run
  * therefore repeats the uninterrupted run's computation exactly (same kernels, same order).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EpochBatches } from '../data/loader.js';
 import { loadDataset } from '../data/files.js';
@@ -29,6 +28,7 @@ import { lrAt, type TrainConfig } from './config.js';
 import { createModel, modelFromDescription } from '../nn/models/index.js';
 import { SGD, type OptimizerState } from '../nn/optim.js';
 import type { StepOutputs, TrainingPlugin } from './plugin.js';
+import { checkOutDir, createOutDir, removeIfEmpty, removeRunFiles } from './outdir.js';
 import { Progress, fmtDuration } from './progress.js';
 import { writeReport, type MetricsRow } from './report.js';
 
@@ -76,6 +76,8 @@ export class Trainer {
   private state!: RunState;
   /** Optimizer steps taken over the whole run (metrics' `step`). */
   private steps = 0;
+  /** Folders this run created for --out (removed again if the run fails before writing anything). */
+  private createdDirs: string[] = [];
 
   constructor(private readonly cfg: TrainConfig, private readonly hooks: TrainerHooks = {}) {
     this.progress = hooks.progress ?? new Progress();
@@ -95,17 +97,23 @@ export class Trainer {
   /** Build everything fresh, or from DIR/checkpoint.safetensors with --resume. */
   private setup(): void {
     const cfg = this.cfg;
-    mkdirSync(cfg.out, { recursive: true });
+    // The folder is checked before anything is created, and created only once the dataset has loaded.
+    const out = checkOutDir(cfg.out, { resume: cfg.resume, overwrite: cfg.overwrite });
     this.data = loadDataset(cfg.dataset, { dataDir: cfg.dataDir, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit });
     const t = this.data.train;
-    const resumeFrom = cfg.resume && existsSync(this.checkpointPath) ? Checkpoint.read(this.checkpointPath) : null;
-    if (cfg.resume && !resumeFrom) this.progress.line(`--resume: no ${this.checkpointPath} yet, starting from scratch`);
+    const resumeFrom = cfg.resume ? Checkpoint.read(this.checkpointPath) : null;
+    this.createdDirs = createOutDir(out, cfg.out);
     manualSeed(cfg.seed);
     if (!resumeFrom) {
       this.model = createModel(cfg.model, { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
       this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
       this.makeOptimizer();
       this.state = { epochsDone: 0, shift: 0, history: [], config: cfg };
+      if (out.runFiles.length) {
+        // --overwrite (checkOutDir refused the folder otherwise): the new run has started, the old one goes.
+        removeRunFiles(out.dir);
+        this.progress.line(`--overwrite: removed the previous run's ${out.runFiles.join(', ')} from ${cfg.out}`);
+      }
       return;
     }
     const run = resumeFrom.meta<RunState>('run');
@@ -143,6 +151,15 @@ export class Trainer {
   }
 
   async run(): Promise<TrainResult> {
+    try {
+      return await this.runInner();
+    } catch (e) {
+      removeIfEmpty(this.createdDirs); // a failed start leaves no empty folder behind
+      throw e;
+    }
+  }
+
+  private async runInner(): Promise<TrainResult> {
     this.setup();
     const cfg = this.cfg;
     let ranHere = 0;
