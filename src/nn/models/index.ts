@@ -45,3 +45,20 @@ export function modelFromDescription(desc: ModelDescription): ZooModel {
   }
   return m;
 }
+
+/**
+ * Explicit per-unit widths from a list in the architecture's unit order (`--widths a,b,…`): one positive
+ * integer per conv-BN unit, topological order, as `describe().widths` lists them. Builds the default
+ * model once to learn the unit names. `where` names the option in errors.
+ */
+export function widthsFromList(name: string, options: Omit<ModelOptions, 'widths'>, list: readonly number[], where = 'widths'): Record<string, number> {
+  const probe = createModel(name, options);
+  const units = Object.keys(probe.describe().widths);
+  probe.dispose();
+  if (list.length !== units.length) {
+    fail(where, `${name} has ${units.length} conv-BN units (${units.join(', ')}), expected ${units.length} widths, got ${list.length} (${list.join(',')})`);
+  }
+  const bad = list.findIndex((w) => !Number.isSafeInteger(w) || w < 1);
+  if (bad >= 0) fail(where, `expected positive integers, got ${list[bad]} for unit ${units[bad]} (position ${bad + 1})`);
+  return Object.fromEntries(units.map((u, i) => [u, list[i]]));
+}
