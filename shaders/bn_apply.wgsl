@@ -1,4 +1,5 @@
-// Batch-norm forward, elementwise: y = (x − mean_c) · invstd_c · w_c + b_c.
+// Batch-norm forward, elementwise: y = (x − mean_c) · invstd_c · w_c + b_c, then max(y, 0) when
+// relu = 1 (BN followed by ReLU in one pass: the pre-activation never reaches memory).
 // invstd_c is read directly (training: from bn_stats) or computed as 1 / sqrt(var_c + eps) from the
 // running variance (eval, from_var = 1). x − mean_c comes first so a large common offset cancels
 // exactly before any scaling (x·a + b with b ≈ −mean·a would lose the std's digits).
@@ -15,7 +16,7 @@
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read> b: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<{{VT}}>;
-struct U { total: u32, c: u32, hw: u32, from_var: u32, affine: u32, eps: f32 }
+struct U { total: u32, c: u32, hw: u32, from_var: u32, affine: u32, relu: u32, eps: f32 }
 @group(0) @binding(6) var<uniform> u: U;
 
 // x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
@@ -32,6 +33,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let ch = ((i * {{V}}u) / u.hw) % u.c;
   var invstd = stat[ch];
   if (u.from_var == 1u) { invstd = 1.0 / sqrt(invstd + u.eps); }
-  let xhat = centered(x[i], ch) * invstd;
-  if (u.affine == 1u) { y[i] = xhat * w[ch] + {{VT}}(b[ch]); } else { y[i] = xhat; }
+  var v = centered(x[i], ch) * invstd;
+  if (u.affine == 1u) { v = v * w[ch] + {{VT}}(b[ch]); }
+  if (u.relu == 1u) { v = max(v, {{VT}}(0.0)); }
+  y[i] = v;
 }

@@ -1,17 +1,19 @@
 // Batch-norm backward, per-channel reduction (one workgroup per channel):
 //   gsum_c = Σ dy          (= ∂L/∂bias)
 //   gdot_c = Σ dy · x̂     with x̂ = (x − mean_c)·invstd_c   (= ∂L/∂weight)
+// dy is masked by y > 0 first when relu = 1 (the forward fused a ReLU; y is its output).
 // invstd_c is read directly or, with from_var = 1 (eval mode), computed from the running variance.
-// Layout: x, dy are [n, c, hw] contiguous; mean is [2·c] (training) or [c] (eval); stat, gsum, gdot are [c]; M = n·hw.
+// Layout: x, dy, y are [n, c, hw] contiguous (without relu the host binds dy as y; not read); mean is [2·c] (training) or [c] (eval); stat, gsum, gdot are [c]; M = n·hw.
 // Dispatch: c workgroups of {{WG}} invocations; strided partial sums, then a workgroup tree reduction.
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
 @group(0) @binding(3) var<storage, read> stat: array<f32>;
-@group(0) @binding(4) var<storage, read_write> gsum: array<f32>;
-@group(0) @binding(5) var<storage, read_write> gdot: array<f32>;
-struct U { n: u32, c: u32, hw: u32, m: u32, from_var: u32, eps: f32 }
-@group(0) @binding(6) var<uniform> u: U;
+@group(0) @binding(4) var<storage, read> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> gsum: array<f32>;
+@group(0) @binding(6) var<storage, read_write> gdot: array<f32>;
+struct U { n: u32, c: u32, hw: u32, m: u32, from_var: u32, relu: u32, eps: f32 }
+@group(0) @binding(7) var<uniform> u: U;
 
 var<workgroup> part_sum: array<f32, {{WG}}>;
 var<workgroup> part_dot: array<f32, {{WG}}>;
@@ -33,7 +35,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var p = lid % u.hw;
   for (var j = lid; j < u.m; j += {{WG}}u) {
     let i = (k * u.c + ch) * u.hw + p;
-    let g = dy[i];
+    var g = dy[i];
+    if (u.relu == 1u && y[i] <= 0.0) { g = 0.0; }
     s += g;
     d += g * centered(x[i], ch);
     p += {{WG}}u;

@@ -5,6 +5,9 @@
 //   {{MODE}} 2 adaptive: dx += dy[o] / window size(o)
 // The windows containing row h are oh ∈ [⌈(h + ph − kh + 1)/sh⌉, ⌊(h + ph)/sh⌋] ∩ [0, OH) for max/avg;
 // for adaptive a small superset [⌊h·OH/H⌋ − 1, ⌈(h+1)·OH/H⌉] is scanned and tested exactly.
+// {{TILED}} 1 (the host checks it): windows tile the input exactly (max/avg with kernel = stride and
+// no padding; adaptive with OH | H and OW | W, windows of sh × sw), so element (h, w) lies in window
+// (h / sh, w / sw) alone, or in none past the last full window: one lookup instead of the scan.
 // Layout: dy and idx are [planes, OH, OW], dx is [planes, H, W], contiguous. Modes 1–2 never read idx
 // (the host binds dy there).
 // Dispatch: ceil(planes·H·W / 256) workgroups of 256 (folded into 2-D past 65535).
@@ -42,11 +45,28 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = flat_index(wid, nwg, lid, 256u);
   if (i >= u.total) { return; }
   let per_plane = u32(u.h * u.w);
-  let plane = i / per_plane;
-  let r = i32(i % per_plane);
-  let hy = r / u.w;
-  let wx = r % u.w;
+  let pr = divmod_fast(i, per_plane);
+  let plane = pr.x;
+  let r = i32(pr.y);
+  let yx = divmod_fast(pr.y, u32(u.w));
+  let hy = i32(yx.x);
+  let wx = i32(yx.y);
   let obase = plane * u32(u.oh * u.ow);
+  if ({{TILED}} == 1) {
+    let oy = i32(div_fast(u32(hy), u32(u.sh)));
+    let ox = i32(div_fast(u32(wx), u32(u.sw)));
+    var g = 0.0;
+    if (oy < u.oh && ox < u.ow) {
+      let o = obase + u32(oy * u.ow + ox);
+      if ({{MODE}} == 0) {
+        if (idx[o] == r) { g = dy[o]; }
+      } else {
+        g = dy[o] / f32(u.sh * u.sw);
+      }
+    }
+    dx[i] = g;
+    return;
+  }
   let ry = window_range(hy, u.h, u.oh, u.kh, u.sh, u.ph);
   let rx = window_range(wx, u.w, u.ow, u.kw, u.sw, u.pw);
   var g = 0.0;

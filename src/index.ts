@@ -20,3 +20,4 @@ export * as optim from './nn/optim.js';
 export { NeuralRejuvenation, type NROptions } from './rejuv/nr.js';
 export * as rejuv from './rejuv/index.js';
 export { resetPeakBytes } from './tensor/engine.js';
+export * as profile from './tensor/profile.js';

@@ -90,7 +90,7 @@ for (const wg of [64, 256] as const) it(`WebGPU (reduction workgroup ${wg}) matc
         fc.record({
           n: fc.integer({ min: 1, max: 5 }), c: fc.integer({ min: 1, max: 6 }),
           h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }),
-          training: fc.boolean(), affine: fc.boolean(), running: fc.boolean(),
+          training: fc.boolean(), affine: fc.boolean(), running: fc.boolean(), relu: fc.boolean(),
           mean: fc.constantFrom(0, 3, -50, 1e4), seed: fc.integer({ min: 0, max: 1 << 20 }),
         }),
         async (k) => {
@@ -104,7 +104,7 @@ for (const wg of [64, 256] as const) it(`WebGPU (reduction workgroup ${wg}) matc
               const rv = running ? rj.rand([k.c], { seed: k.seed + 2, low: 0.5, high: 2 }) : null;
               const w = k.affine ? rj.randn([k.c], { seed: k.seed + 3, mean: 1, requiresGrad: true }) : null;
               const b = k.affine ? rj.randn([k.c], { seed: k.seed + 4, requiresGrad: true }) : null;
-              return runBn(x, rm, rv, w, b, rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed + 5 }), { training: k.training, momentum: 0.2 });
+              return runBn(x, rm, rv, w, b, rj.randn([k.n, k.c, k.h, k.w], { seed: k.seed + 5 }), { training: k.training, momentum: 0.2, relu: k.relu });
             }));
           }
           const [ref, gpu] = res;
@@ -144,6 +144,30 @@ it('stays exact at mean 1e4, std 1 on a larger channel (WebGPU vs float64 refere
   expectClose('dx', gpu.dx, ref.dx, 0, 2e-4);
 });
 
+it('the fused ReLU is relu(batchNorm(x)) exactly, forward and backward, on each backend', async () => {
+  for (const name of ['cpu', 'webgpu'] as const) {
+    await withBackend(name, async () => {
+      for (const training of [true, false]) {
+        const make = () => ({
+          x: rj.randn([3, 4, 5, 6], { seed: 21, mean: 0.2, requiresGrad: true }),
+          w: rj.randn([4], { seed: 22, mean: 0.5, requiresGrad: true }), b: rj.randn([4], { seed: 23, requiresGrad: true }),
+          rm: rj.randn([4], { seed: 24 }), rv: rj.rand([4], { seed: 25, low: 0.5, high: 2 }),
+        });
+        const dy = rj.randn([3, 4, 5, 6], { seed: 26 });
+        const f = make(), u = make();
+        const yf = rj.batchNorm(f.x, f.rm, f.rv, f.w, f.b, { training, relu: true });
+        const yu = rj.relu(rj.batchNorm(u.x, u.rm, u.rv, u.w, u.b, { training }));
+        yf.backward(dy);
+        yu.backward(dy);
+        const [a, b] = [await rj.readAll([yf, f.x.grad!, f.w.grad!, f.b.grad!, f.rm, f.rv]), await rj.readAll([yu, u.x.grad!, u.w.grad!, u.b.grad!, u.rm, u.rv])];
+        const zeros = Array.from(a[0]).filter((v) => v === 0).length;
+        expect(zeros, 'the ReLU must clip some outputs for this test to mean anything').toBeGreaterThan(50);
+        ['y', 'dx', 'dweight', 'dbias', 'running mean', 'running var'].forEach((what, i) => expectClose(`${name} training=${training} ${what}`, a[i], b[i], 1e-6, 1e-6));
+      }
+    });
+  }
+});
+
 it('gradients match finite differences on the float64 reference (train and eval, affine on and off)', async () => {
   await withBackend('cpu64', async () => {
     const shape = [3, 2, 2, 3];
@@ -154,6 +178,9 @@ it('gradients match finite differences on the float64 reference (train and eval,
       await checkGradients(`batchNorm training=${training} affine`, [
         { data: rnd(1, n, 0.3), shape }, { data: rnd(2, 2, 1), shape: [2] }, { data: rnd(3, 2), shape: [2] },
       ], ([x, w, b]) => rj.sum(rj.mul(rj.batchNorm(x, rj.tensor([0.1, -0.2]), rj.tensor([0.7, 1.3]), w, b, { training }), r)), { rtol: 1e-5, atol: 1e-7 });
+      await checkGradients(`batchNorm+ReLU training=${training}`, [
+        { data: rnd(5, n, 0.3), shape }, { data: rnd(6, 2, 1), shape: [2] }, { data: rnd(7, 2), shape: [2] },
+      ], ([x, w, b]) => rj.sum(rj.mul(rj.batchNorm(x, rj.tensor([0.1, -0.2]), rj.tensor([0.7, 1.3]), w, b, { training, relu: true }), r)), { rtol: 1e-5, atol: 1e-7 });
       await checkGradients(`batchNorm training=${training} no affine`, [{ data: rnd(4, n), shape }],
         ([x]) => rj.sum(rj.mul(rj.batchNorm(x, rj.tensor([0.1, -0.2]), rj.tensor([0.7, 1.3]), null, null, { training }), r)), { rtol: 1e-5, atol: 1e-7 });
     }

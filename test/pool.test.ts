@@ -95,3 +95,21 @@ it('average pooling gradients match finite differences (float64 reference)', asy
     await checkGradients('maxPool2d', [{ data, shape }], ([x]) => rj.sum(rj.mul(rj.maxPool2d(x, { kernelSize: 2, stride: 1, padding: 1 }), rj.sum(r))));
   });
 });
+
+it('windows that tile the input (kernel = stride, OH | H for adaptive) take the one-lookup backward and match the reference', async () => {
+  const cases: [Cfg, number[]][] = [
+    [{ kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [2, 3, 28, 28]],
+    [{ kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [2, 3, 7, 9]],
+    [{ kind: 'max', kernelSize: [3, 3], stride: [3, 3], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [1, 2, 10, 11]],
+    [{ kind: 'avg', kernelSize: [2, 3], stride: [2, 3], padding: [0, 0], countIncludePad: true, outputSize: [1, 1] }, [2, 2, 9, 10]],
+    [{ kind: 'adaptive', kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [3, 4, 7, 7]],
+    [{ kind: 'adaptive', kernelSize: [1, 1], stride: [1, 1], padding: [0, 0], countIncludePad: false, outputSize: [2, 3] }, [2, 2, 6, 9]],
+  ];
+  for (const [cfg, shape] of cases) {
+    const xs = await withBackend('cpu', async () => Array.from(await rj.randn(shape, { seed: 5 }).toArray()).map((v) => Math.round(v * 2) / 2));
+    const run = (name: 'cpu' | 'webgpu') => withBackend(name, () => forwardBackward(xs, shape, cfg, (s) => rj.randn(s, { seed: 6 })));
+    const ref = await run('cpu'), gpu = await run('webgpu');
+    expectClose(`${JSON.stringify(cfg)} ${shape} y`, gpu.y, ref.y, 1e-5, 1e-6);
+    expectClose(`${JSON.stringify(cfg)} ${shape} dx`, gpu.dx, ref.dx, 1e-5, 1e-6);
+  }
+});

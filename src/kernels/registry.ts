@@ -19,6 +19,21 @@ export function hasKernel(backendName: Backend['name'], name: string): boolean {
   return kernels.has(`${backendName}/${name}`);
 }
 
+let activeKernel = '(direct)';
+/** The kernel the registry is running now (the profiler charges dispatches to it). */
+export const currentKernel = (): string => activeKernel;
+
+function call(name: string, inputs: readonly TensorData[], attrs: unknown): TensorData | TensorData[] {
+  const [b, fn] = lookup(name);
+  const outer = activeKernel;
+  activeKernel = name;
+  try {
+    return fn(b, inputs, attrs);
+  } finally {
+    activeKernel = outer;
+  }
+}
+
 function lookup(name: string): [Backend, KernelFn] {
   const b = backend(name);
   const fn = kernels.get(`${b.name}/${name}`);
@@ -28,15 +43,13 @@ function lookup(name: string): [Backend, KernelFn] {
 
 /** Run a kernel with one output. */
 export function runKernel<A>(name: string, inputs: readonly TensorData[], attrs: A): TensorData {
-  const [b, fn] = lookup(name);
-  const out = fn(b, inputs, attrs);
+  const out = call(name, inputs, attrs);
   if (Array.isArray(out)) fail(name, `kernel returned ${out.length} outputs where one was expected`);
   return out as TensorData;
 }
 
 /** Run a kernel with several outputs (or none: in-place kernels return []). */
 export function runKernelMulti<A>(name: string, inputs: readonly TensorData[], attrs: A): TensorData[] {
-  const [b, fn] = lookup(name);
-  const out = fn(b, inputs, attrs);
+  const out = call(name, inputs, attrs);
   return Array.isArray(out) ? out : [out];
 }

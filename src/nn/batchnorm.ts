@@ -55,7 +55,8 @@ export class BatchNorm2d extends Module {
     return this.buffer('running_var');
   }
 
-  forward(x: Tensor): Tensor {
+  /** `relu`: ReLU applied in the same kernel (Sequential fuses a BatchNorm2d followed by a ReLU this way). */
+  forward(x: Tensor, opts: { relu?: boolean } = {}): Tensor {
     if (x.rank !== 4 || x.shape[1] !== this.numFeatures) {
       fail('BatchNorm2d', `expected input [N, ${this.numFeatures}, H, W], got ${fmtShape(x.shape)}`);
     }
@@ -64,6 +65,7 @@ export class BatchNorm2d extends Module {
       training: this.training,
       momentum: this.momentum,
       eps: this.eps,
+      relu: opts.relu ?? false,
     });
   }
 

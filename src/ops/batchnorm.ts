@@ -19,6 +19,8 @@ export interface BatchNormOptions {
   /** Running-average factor (default 0.1). PyTorch's `momentum=None` (cumulative average) is not supported. */
   momentum?: number;
   eps?: number;
+  /** Apply ReLU to the output in the same kernel (relu(batchNorm(x)) without the intermediate). */
+  relu?: boolean;
 }
 
 function checkChannelVector(op: string, t: Tensor | null, c: number, name: string): void {
@@ -37,7 +39,7 @@ export function batchNorm(
   opts: BatchNormOptions = {},
 ): Tensor {
   const op = 'batchNorm';
-  const { training = false, momentum = 0.1, eps = 1e-5 } = opts;
+  const { training = false, momentum = 0.1, eps = 1e-5, relu = false } = opts;
   checkTensor(op, x);
   checkDType(op, x, 'float32');
   if (x.rank < 2) fail(op, `input must be [N, C, ...], got ${fmtShape(x.shape)}`);
@@ -71,17 +73,19 @@ export function batchNorm(
     stat = runningVar!;
   }
   const fromVar = !training;
-  const y = wrap(op, runKernel('bnApply', affine ? [x, mean, stat, weight, bias!] : [x, mean, stat], { eps, fromVar, affine }));
+  const y = wrap(op, runKernel('bnApply', affine ? [x, mean, stat, weight, bias!] : [x, mean, stat], { eps, fromVar, affine, relu }));
 
   const inputs = affine ? [x, weight, bias!] : [x];
   const out = record(op, inputs, y, (dy) => {
     const wantW = affine && (weight.requiresGrad || bias!.requiresGrad);
     const needSums = training || wantW;
-    const sums = needSums ? runKernelMulti('bnBackwardReduce', [x, dy, mean, stat], { eps, fromVar }).map((d) => wrap(op, d)) : [];
+    // With a fused ReLU the output y masks dy (y > 0) inside both kernels.
+    const mask = relu ? [y] : [];
+    const sums = needSums ? runKernelMulti('bnBackwardReduce', [x, dy, mean, stat, ...mask], { eps, fromVar, relu }).map((d) => wrap(op, d)) : [];
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      const ins = [x, dy, mean, stat, ...(affine ? [weight] : []), ...(training ? sums : [])];
-      dx = wrap(op, runKernel('bnBackwardApply', ins, { eps, fromVar, affine, training }));
+      const ins = [x, dy, mean, stat, ...(affine ? [weight] : []), ...(training ? sums : []), ...mask];
+      dx = wrap(op, runKernel('bnBackwardApply', ins, { eps, fromVar, affine, training, relu }));
     }
     if (!affine) {
       for (const s of sums) s.dispose();

@@ -57,15 +57,26 @@ registerKernel<CPUBackend, BnApplyAttrs>('cpu', 'bnApply', (b, [x, mean, stat, w
   for (let ch = 0; ch < c; ch++) {
     const invstd = invstdOf(sd, ch, a.fromVar, a.eps);
     const wc = a.affine ? dataOf(w.storage)[ch] : 1, bc = a.affine ? dataOf(bias.storage)[ch] : 0;
-    forChannel(x.shape, ch, (i) => (ys[i] = centered(xs[i], md, c, ch, a.fromVar) * invstd * wc + bc));
+    forChannel(x.shape, ch, (i) => {
+      const v = centered(xs[i], md, c, ch, a.fromVar) * invstd * wc + bc;
+      ys[i] = a.relu ? Math.max(v, 0) : v;
+    });
   }
   return y;
 });
 
-registerKernel<CPUBackend, BnReduceAttrs>('cpu', 'bnBackwardReduce', (b, [x, dy, mean, stat], a) => {
+/** dy, masked by y > 0 where the forward fused a ReLU (y its output). */
+function maskedGrad(dy: TensorData, y: TensorData | undefined, relu: boolean | undefined): ArrayLike<number> {
+  const gs = dataOf(dy.storage);
+  if (!relu) return gs;
+  const ys = dataOf(y!.storage);
+  return Float64Array.from(gs, (g, i) => (ys[i] > 0 ? g : 0));
+}
+
+registerKernel<CPUBackend, BnReduceAttrs>('cpu', 'bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
   const { c } = bnDims(x.shape);
   const gsum = vec(b, c), gdot = vec(b, c);
-  const xs = dataOf(x.storage), gs = dataOf(dy.storage), md = dataOf(mean.storage), sd = dataOf(stat.storage);
+  const xs = dataOf(x.storage), gs = maskedGrad(dy, y, a.relu), md = dataOf(mean.storage), sd = dataOf(stat.storage);
   for (let ch = 0; ch < c; ch++) {
     let s = 0, d = 0;
     forChannel(x.shape, ch, (i) => {
@@ -82,13 +93,14 @@ registerKernel<CPUBackend, BnBackwardAttrs>('cpu', 'bnBackwardApply', (b, inputs
   const [x, dy, mean, stat] = inputs;
   const rest = inputs.slice(4);
   const w = a.affine ? rest.shift()! : null;
+  const [gsumT, gdotT] = a.training ? [rest.shift()!, rest.shift()!] : [null, null];
   const { c, m } = bnDims(x.shape);
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(sizeOf(x.shape), 'float32') };
-  const xs = dataOf(x.storage), gs = dataOf(dy.storage), md = dataOf(mean.storage), sd = dataOf(stat.storage), out = dataOf(dx.storage);
+  const xs = dataOf(x.storage), gs = maskedGrad(dy, rest[0], a.relu), md = dataOf(mean.storage), sd = dataOf(stat.storage), out = dataOf(dx.storage);
   for (let ch = 0; ch < c; ch++) {
     const invstd = invstdOf(sd, ch, a.fromVar, a.eps);
     const scale = invstd * (w ? dataOf(w.storage)[ch] : 1);
-    const gsum = a.training ? dataOf(rest[0].storage)[ch] : 0, gdot = a.training ? dataOf(rest[1].storage)[ch] : 0;
+    const gsum = gsumT ? dataOf(gsumT.storage)[ch] : 0, gdot = gdotT ? dataOf(gdotT.storage)[ch] : 0;
     forChannel(x.shape, ch, (i) => {
       const g = a.training ? gs[i] - gsum / m - centered(xs[i], md, c, ch, a.fromVar) * invstd * (gdot / m) : gs[i];
       out[i] = g * scale;

@@ -13,12 +13,25 @@ import { normalQuantileTable } from '../../tensor/random.js';
 import { acquireDevice } from './device.js';
 import { BufferPool } from './pool.js';
 import { assemble, sourceLocation, type AssembledShader, type Program } from './program.js';
+import { Profiler, profileRequested, type ProfileMode, type ProfileRow } from './profiler.js';
+import { currentKernel } from '../registry.js';
 
 export interface GPUStorage extends Storage {
   readonly buffer: GPUBuffer;
 }
 
 const ARENA_BYTES = 256 * 256; // 256 dispatches per batch at the 256-byte uniform offset alignment
+/** Two timestamps per dispatch, for the most dispatches one batch can hold. */
+const QUERY_SLOTS = 2 * (ARENA_BYTES / 256);
+
+/** A batch's timestamp queries: the set, its resolve and mappable buffers, and each dispatch's row. */
+interface QueryBatch {
+  set: GPUQuerySet;
+  resolve: GPUBuffer;
+  read: GPUBuffer;
+  used: number;
+  rows: ProfileRow[];
+}
 const MAX_WG = 65535;
 
 const debugEnabled = (): boolean => typeof process !== 'undefined' && process.env?.REJUV_DEBUG === '1';
@@ -42,6 +55,13 @@ export class WebGPUBackend implements Backend {
   private lost: string | null = null;
   private readonly scratch = new Map<string, GPUTexture>();
   private scratchBytes = 0;
+  /** Set while profiling (`startProfile`, or REJUV_PROFILE=1 from creation on). */
+  profiler: Profiler | null = null;
+  private readonly hasTimestamps: boolean;
+  /** Timestamp mode: the open batch's query set, how many of its slots are used, and each dispatch's row. */
+  private queries: QueryBatch | null = null;
+  private readonly freeQueries: QueryBatch[] = [];
+  private fencedLastDone = 0;
   /** Dispatches recorded since creation (for benchmarks and tests). */
   dispatches = 0;
   submits = 0;
@@ -70,6 +90,8 @@ export class WebGPUBackend implements Backend {
       limits,
     };
     this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
+    this.hasTimestamps = device.features.has('timestamp-query');
+    if (profileRequested()) this.startProfile();
     const S = GPUBufferUsage;
     this.pool = new BufferPool(device, S.STORAGE | S.COPY_SRC | S.COPY_DST, 'tensor');
     this.staging = new BufferPool(device, S.MAP_READ | S.COPY_DST, 'readback');
@@ -91,7 +113,11 @@ export class WebGPUBackend implements Backend {
     if (bytes > this.device.limits.maxStorageBufferBindingSize) {
       fail('alloc', `a tensor of ${n} elements (${bytes} bytes) exceeds this adapter's maxStorageBufferBindingSize (${this.device.limits.maxStorageBufferBindingSize} bytes)`);
     }
-    return { buffer: this.pool.acquire(bytes), bytes: n * 4, refs: 0 };
+    if (!this.profiler) return { buffer: this.pool.acquire(bytes), bytes: n * 4, refs: 0 };
+    const t0 = performance.now();
+    const buffer = this.pool.acquire(bytes);
+    this.profiler.addPool(performance.now() - t0);
+    return { buffer, bytes: n * 4, refs: 0 };
   }
 
   upload(data: TypedArray | ArrayLike<number>, dtype: DType): GPUStorage {
@@ -138,6 +164,27 @@ export class WebGPUBackend implements Backend {
     });
   }
 
+  /**
+   * Start profiling every dispatch from now on (see profiler.ts): timestamp queries when the device has
+   * them, fenced submits otherwise (or when `mode` says so).
+   */
+  startProfile(mode?: ProfileMode): Profiler {
+    this.flush();
+    this.profiler = new Profiler(mode ?? (this.hasTimestamps ? 'timestamp' : 'fenced'));
+    if (this.profiler.mode === 'timestamp' && !this.hasTimestamps) fail('profile', "timestamp mode needs the adapter's 'timestamp-query' feature, which this device lacks");
+    return this.profiler;
+  }
+
+  /** Stop profiling; returns the profiler with every submitted dispatch's time counted. */
+  async stopProfile(): Promise<Profiler | null> {
+    const p = this.profiler;
+    if (!p) return null;
+    this.flush();
+    await p.settle();
+    this.profiler = null;
+    return p;
+  }
+
   get pipelineCount(): number {
     return this.pipelines.size;
   }
@@ -145,6 +192,8 @@ export class WebGPUBackend implements Backend {
   /** Record one dispatch. */
   run(p: Program): void {
     if (this.lost) fail(p.file, `the GPU device was lost (${this.lost})`);
+    const prof = this.profiler;
+    const h0 = prof ? performance.now() : 0;
     const ubytes = p.uniforms.byteLength;
     if (this.arenaUsed + ubytes > ARENA_BYTES) this.flush();
     this.enc(); // open the batch (and its error scopes) before creating anything for it
@@ -164,6 +213,21 @@ export class WebGPUBackend implements Backend {
     const debug = debugEnabled();
     if (debug) this.device.pushErrorScope('validation');
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: p.key });
+    let row: ProfileRow | null = null;
+    if (prof) {
+      prof.op = currentKernel();
+      let bytes = 0;
+      for (const s of p.inputs) bytes += s.bytes;
+      for (const s of p.outputs) bytes += s.bytes;
+      row = prof.row(p.key, p.flops ?? 0, bytes);
+      if (prof.mode === 'timestamp') {
+        this.endPass();
+        const q = this.queryBatch();
+        this.pass = this.enc().beginComputePass({ timestampWrites: { querySet: q.set, beginningOfPassWriteIndex: q.used, endOfPassWriteIndex: q.used + 1 } });
+        q.used += 2;
+        q.rows.push(row);
+      }
+    }
     if (!this.pass) this.pass = this.enc().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
@@ -175,6 +239,11 @@ export class WebGPUBackend implements Backend {
     if (y > MAX_WG || z > MAX_WG) fail(p.file, `dispatch of ${p.workgroups.join('×')} workgroups exceeds the adapter's limits`);
     if (x > 0) this.pass.dispatchWorkgroups(x, y, z);
     this.dispatches++;
+    if (prof && row) {
+      if (prof.mode === 'timestamp') this.endPass();
+      row.hostMs += performance.now() - h0;
+      if (prof.mode === 'fenced') this.fence(prof, row);
+    }
     if (debug) {
       void this.device.popErrorScope().then((e) => {
         if (e) this.pendingErrors.push(`${p.file} (${p.key}): ${e.message}`);
@@ -219,6 +288,12 @@ export class WebGPUBackend implements Backend {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
+    const q = this.queries;
+    if (q && q.used > 0) {
+      this.encoder.resolveQuerySet(q.set, 0, q.used, q.resolve, 0);
+      this.encoder.copyBufferToBuffer(q.resolve, 0, q.read, 0, q.used * 8);
+    } else if (q) this.freeQueries.push(q);
+    this.queries = null;
     if (this.arenaUsed > 0) this.device.queue.writeBuffer(this.arenaGpu, 0, this.arenaCpu, 0, this.arenaUsed);
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
@@ -229,6 +304,47 @@ export class WebGPUBackend implements Backend {
     }
     this.arenaUsed = 0;
     this.submits++;
+    if (q && q.used > 0 && this.profiler) this.collectTimestamps(this.profiler, q);
+  }
+
+  private queryBatch(): QueryBatch {
+    if (!this.queries) {
+      const bytes = QUERY_SLOTS * 8;
+      const free = this.freeQueries.pop();
+      this.queries = free ? { ...free, used: 0, rows: [] } : {
+        set: this.device.createQuerySet({ type: 'timestamp', count: QUERY_SLOTS }),
+        resolve: this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: 'profile-resolve' }),
+        read: this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'profile-read' }),
+        used: 0, rows: [],
+      };
+    }
+    return this.queries;
+  }
+
+  /** Read a submitted batch's timestamps back (asynchronously) into its rows. */
+  private collectTimestamps(prof: Profiler, q: QueryBatch): void {
+    const n = q.used;
+    prof.pending.push(q.read.mapAsync(GPUMapMode.READ, 0, n * 8).then(() => {
+      const t = new BigUint64Array(q.read.getMappedRange(0, n * 8).slice(0));
+      q.read.unmap();
+      this.freeQueries.push(q);
+      for (let i = 0; i < q.rows.length; i++) {
+        const begin = t[2 * i], end = t[2 * i + 1];
+        q.rows[i].deviceMs += end > begin ? Number(end - begin) / 1e6 : 0;
+        if (i + 1 < q.rows.length && t[2 * i + 2] > end) prof.gap(Number(t[2 * i + 2] - end) / 1e6);
+      }
+    }));
+  }
+
+  /** Fenced mode: submit this dispatch alone and time it from the completions around it. */
+  private fence(prof: Profiler, row: ProfileRow): void {
+    this.flush();
+    const submitted = performance.now();
+    prof.pending.push(this.device.queue.onSubmittedWorkDone().then(() => {
+      const done = performance.now();
+      row.deviceMs += done - Math.max(this.fencedLastDone, submitted);
+      this.fencedLastDone = done;
+    }));
   }
 
   async read(items: { storage: Storage; dtype: DType; size: number }[]): Promise<TypedArray[]> {
@@ -253,6 +369,7 @@ export class WebGPUBackend implements Backend {
     });
     stage.unmap();
     this.staging.release(stage);
+    if (this.profiler) await this.profiler.settle();
     await this.checkErrors();
     return out;
   }
@@ -301,6 +418,9 @@ export class WebGPUBackend implements Backend {
 
   destroy(): void {
     this.flush();
+    // REJUV_PROFILE=1 on any command: the report goes to stderr when the device closes (every batch up
+    // to the last readback is counted; what was submitted after it may still be in flight).
+    if (this.profiler && profileRequested()) process.stderr.write(this.profiler.format() + '\n');
     this.pool.trim();
     this.staging.trim();
     for (const t of this.scratch.values()) t.destroy();

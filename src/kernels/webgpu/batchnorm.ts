@@ -27,12 +27,15 @@ export function bnDims(shape: readonly number[]): { n: number; c: number; hw: nu
  * stays exact when |mean| ≫ std (see shaders/bn_stats.wgsl).
  */
 export interface BnStatsAttrs { momentum: number; eps: number }
-/** Inputs [x, mean, stat, weight?, bias?]. Training: mean [2, C] and stat = invstd; eval (`fromVar`): the running mean and variance. */
-export interface BnApplyAttrs { eps: number; fromVar: boolean; affine: boolean }
-/** Inputs [x, dy, mean, stat]; outputs [gsum = Σdy, gdot = Σdy·x̂]. */
-export interface BnReduceAttrs { eps: number; fromVar: boolean }
-/** Inputs [x, dy, mean, stat, weight? (affine), gsum?, gdot? (training)]; output dx. */
-export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolean; training: boolean }
+/**
+ * Inputs [x, mean, stat, weight?, bias?]. Training: mean [2, C] and stat = invstd; eval (`fromVar`): the
+ * running mean and variance. `relu`: max(·, 0) on the way out (BN and ReLU fused).
+ */
+export interface BnApplyAttrs { eps: number; fromVar: boolean; affine: boolean; relu?: boolean }
+/** Inputs [x, dy, mean, stat, y? (relu: the fused forward's output, dy is masked by y > 0)]; outputs [gsum = Σdy, gdot = Σdy·x̂]. */
+export interface BnReduceAttrs { eps: number; fromVar: boolean; relu?: boolean }
+/** Inputs [x, dy, mean, stat, weight? (affine), gsum?, gdot? (training), y? (relu)]; output dx. */
+export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolean; training: boolean; relu?: boolean }
 
 // Workgroup size of the per-channel reductions. Tree steps cost one barrier each, which CPU adapters
 // emulate slowly, so they get fewer invocations per channel. Tests force each size on any adapter.
@@ -82,21 +85,21 @@ registerKernel<WebGPUBackend, BnApplyAttrs>('webgpu', 'bnApply', (b, [x, mean, s
   b.run({
     key: `bn_apply/${v}`, file: 'bn_apply.wgsl', source: applySrc, defines: vecDefines(v),
     inputs: [x.storage, mean.storage, stat.storage, a.affine ? w.storage : stat.storage, a.affine ? bias.storage : mean.storage], outputs: [y.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).f32(a.eps),
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: groups256(total / v),
   });
   return y;
 });
 
-registerKernel<WebGPUBackend, BnReduceAttrs>('webgpu', 'bnBackwardReduce', (b, [x, dy, mean, stat], a) => {
+registerKernel<WebGPUBackend, BnReduceAttrs>('webgpu', 'bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
   const { n, c, hw, m } = bnDims(x.shape);
   const gsum: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
   const gdot: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
   const wg = reduceWG(b);
   b.run({
     key: `bn_backward_reduce/${wg}`, file: 'bn_backward_reduce.wgsl', source: bwdReduceSrc, defines: { WG: wg },
-    inputs: [x.storage, dy.storage, mean.storage, stat.storage], outputs: [gsum.storage, gdot.storage],
-    uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).f32(a.eps),
+    inputs: [x.storage, dy.storage, mean.storage, stat.storage, (a.relu ? y : dy).storage], outputs: [gsum.storage, gdot.storage],
+    uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: [channels(b, 'batchNorm backward', c)],
   });
   return [gsum, gdot];
@@ -107,15 +110,16 @@ registerKernel<WebGPUBackend, BnBackwardAttrs>('webgpu', 'bnBackwardApply', (b, 
   const rest = inputs.slice(4);
   const w = a.affine ? rest.shift()! : stat;
   // Eval mode needs no reductions; `mean` fills their (unread) bindings.
-  const [gsum, gdot] = a.training ? [rest[0], rest[1]] : [mean, mean];
+  const [gsum, gdot] = a.training ? [rest.shift()!, rest.shift()!] : [mean, mean];
+  const y = a.relu ? rest.shift()! : dy;
   const { c, hw, m } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const v = vecWidth(hw);
   b.run({
     key: `bn_backward_apply/${v}`, file: 'bn_backward_apply.wgsl', source: bwdApplySrc, defines: vecDefines(v),
-    inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage], outputs: [dx.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).f32(a.eps),
+    inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage, y.storage], outputs: [dx.storage],
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: groups256(total / v),
   });
   return dx;

@@ -58,6 +58,8 @@ function gatherVariant(b: WebGPUBackend): Exclude<ConvVariant, 'texture'> {
 export const convSubgroupsAvailable = (b: WebGPUBackend): boolean => hasSubgroups8(b);
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
+/** Floating-point operations of one pass (forward, input or weight gradient) of the conv `g`. */
+export const convFlops = (g: ConvGeom): number => 2 * g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
 const isFast1x1 = (g: ConvGeom) => g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
 
 function temp(b: WebGPUBackend, n: number): TensorData {
@@ -138,6 +140,7 @@ function runSubgroup(b: WebGPUBackend, dgrad: boolean, src: TensorData, wt: Tens
         .i32(g.ph).i32(g.pw).u32(g.dh).u32(g.dw)
         .u32(pixels).u32(py).u32(px).u32(gw),
       workgroups: [c8 / 8, cdiv(pixels, 256), 1],
+      flops: 2 * pixels * cOut * cRed * g.kh * g.kw / (dgrad ? g.sh * g.sw : 1),
     });
   }
   release(b, bt);
@@ -185,7 +188,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
   b.run({
     key: gatherKey('conv2d_fwd', v, fast, ng), file: 'conv2d_fwd.wgsl', source: fwdSrc, defines: defines(v, fast, ng),
     inputs: [x.storage, wt.storage, biasStorage], outputs: [o.storage],
-    uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels, ng), workgroups: wg,
+    uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels, ng), workgroups: wg, flops: convFlops(g),
   });
   release(b, wt, ...(bt ? [bt] : []));
   return o;
@@ -216,7 +219,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [
   b.run({
     key: gatherKey('conv2d_dgrad', v, fast, ng), file: 'conv2d_dgrad.wgsl', source: dgradSrc, defines: defines(v, fast, ng),
     inputs: [dy.storage, wt.storage], outputs: [o.storage],
-    uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels, ng), workgroups: wg,
+    uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels, ng), workgroups: wg, flops: convFlops(g),
   });
   release(b, wt);
   return o;
@@ -281,14 +284,14 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [
       key: 'conv2d_wgrad_sg', file: 'conv2d_wgrad_sg.wgsl', source: wgradSgSrc,
       inputs: [dy.storage, x.storage], outputs: [part.storage],
       uniforms: uniforms.u32(p.cig).u32(cdiv(cg, 8)).u32(p.tiles).u32(p.perSlice),
-      workgroups: [p.workgroups, 1, p.slices],
+      workgroups: [p.workgroups, 1, p.slices], flops: convFlops(g),
     });
   } else {
     b.run({
       key: `conv2d_wgrad/${v}/ng${wgradGroups(v)}`, file: 'conv2d_wgrad.wgsl', source: wgradSrc, defines: { TILED: v === 'tiled' ? 1 : 0, WG: v === 'tiled' ? 256 : 64, NG: wgradGroups(v) },
       inputs: [dy.storage, x.storage], outputs: [part.storage],
       uniforms: uniforms.u32(p.cig).u32(p.tiles).u32(p.perSlice),
-      workgroups: [p.workgroups, 1, p.slices],
+      workgroups: [p.workgroups, 1, p.slices], flops: convFlops(g),
     });
   }
   b.run({

@@ -37,8 +37,9 @@ export async function acquireDevice(): Promise<Acquired> {
   const want = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxStorageBuffersPerShaderStage', 'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY', 'maxTextureDimension2D'] as const;
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k];
-  // Subgroup operations let CPU-adapter kernels share loaded values across SIMD lanes (matmul_sg.wgsl).
-  const requiredFeatures = ['subgroups'].filter((f) => adapter.features.has(f)) as unknown as GPUFeatureName[]; // not yet in @webgpu/types
+  // Subgroup operations let CPU-adapter kernels share loaded values across SIMD lanes (matmul_sg.wgsl);
+  // timestamp queries serve the profiler (src/kernels/webgpu/profiler.ts).
+  const requiredFeatures = ['subgroups', 'timestamp-query'].filter((f) => adapter.features.has(f)) as unknown as GPUFeatureName[]; // not yet in @webgpu/types
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   return { device, adapter };
 }

@@ -155,7 +155,7 @@ function dispatchTexture(b: WebGPUBackend, x: TensorData, y: TensorData, o: Tens
     key: 'matmul_tex', file: 'matmul_tex.wgsl', source: texSrc, defines: texBlocksCache,
     inputs: [], textures: [ta, tb], outputs: [o.storage],
     uniforms: new Uniforms().u32(m).u32(n).u32(l.mp).u32(l.kp).u32(p.bShape.length).vec8u(p.bShape).vec8u(l.aStr).vec8u(l.bStr),
-    workgroups: groups,
+    workgroups: groups, flops: 2 * p.batch * m * n * k,
   });
 }
 
@@ -206,7 +206,7 @@ function dispatch(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData,
     b.run({
       key: `matmul_sg/${tag}/${vec ? 'vec4' : 'scalar'}`, file: 'matmul_sg.wgsl', source: sgSrc,
       defines: { ...trans, ...sgLoads(vec), FMAS: sgFmas(a.transA) },
-      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups,
+      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups, flops: 2 * p.batch * p.m * p.n * p.k,
     });
   } else if (variant === 'register') {
     // vec4 loads need every contiguous axis (and so every batch offset) to be a multiple of 4.
@@ -216,14 +216,14 @@ function dispatch(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData,
     b.run({
       key: `matmul_reg/${tag}/${vec ? 'vec4' : 'scalar'}`, file: 'matmul_reg.wgsl', source: regSrc,
       defines: { ...trans, ...regLoads(vec) },
-      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups,
+      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups, flops: 2 * p.batch * p.m * p.n * p.k,
     });
   } else {
     groups = [Math.ceil(p.n / TILE), Math.ceil(p.m / TILE), p.batch];
     check(groups, p);
     b.run({
       key: `matmul_tiled/${tag}`, file: 'matmul_tiled.wgsl', source: tiledSrc, defines: trans,
-      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups,
+      inputs: [x.storage, y.storage], outputs: [o.storage], uniforms: uniforms(p), workgroups: groups, flops: 2 * p.batch * p.m * p.n * p.k,
     });
   }
 }

@@ -31,6 +31,8 @@ export interface Program {
   /** Write-only storage textures (bound after the outputs). */
   readonly storageTextures?: readonly GPUTexture[];
   readonly uniforms: Uniforms;
+  /** Floating-point operations of this dispatch (a multiply-add is 2), for the profiler's GFLOP/s. */
+  readonly flops?: number;
   /** Workgroup counts; x beyond 65535 is folded into y by the backend (shaders use `flat_index`). */
   readonly workgroups: readonly [number, number?, number?];
 }

@@ -54,8 +54,7 @@ class Block extends Module {
   forward(x: Tensor): Tensor {
     let y = x;
     this.convs.forEach(({ conv, bn }, i) => {
-      y = bn.forward(conv.forward(y));
-      if (i < this.convs.length - 1) y = relu(y);
+      y = bn.forward(conv.forward(y), { relu: i < this.convs.length - 1 });
     });
     const shortcut = this.downsample ? this.downsample.forward(x) : x;
     return relu(add(y, shortcut));
@@ -132,7 +131,7 @@ export class ResNet extends ZooModel {
 
   features(x: Tensor): Tensor {
     this.checkInput(x);
-    let y = relu(this.stem.bn.forward(this.stem.conv.forward(x)));
+    let y = this.stem.bn.forward(this.stem.conv.forward(x), { relu: true });
     if (this.pool) y = this.pool.forward(y);
     for (const s of this.stages) y = s.forward(y);
     return flatten(adaptiveAvgPool2d(y, 1));
