@@ -117,21 +117,22 @@ export class Session {
     const outs = rj.tidy(() => {
       const x = rj.tensor(host.x, host.shape);
       const y = rj.tensor(host.y, [b], { dtype: 'int32' });
-      const { loss, correct } = this.forwardLoss(x, y, true);
-      loss.backward();
+      const o = this.forwardLoss(x, y, true);
+      o.loss.backward();
       this.optimizer.step();
       this.optimizer.zeroGrad();
       const extras = this.plugin?.stepExtras?.() ?? [];
-      return { head: [rj.detach(loss), correct], extras, monitor: this.monitor.tensors() };
+      // The charted loss is the cross-entropy of the prediction (NR's two heads: CE(z_S + z_R)), as in metrics.jsonl.
+      return { head: [rj.detach(o.loss), o.correct, rj.detach(o.predictionLoss ?? o.loss)], extras, monitor: this.monitor.tensors() };
     });
     const all = [...outs.head, ...outs.extras, ...outs.monitor];
     const vals = await rj.readAll(all);
     for (const t of all) t.dispose();
-    const loss = vals[0][0];
-    if (!Number.isFinite(loss)) throw new Error(`session: non-finite loss (${loss}) at epoch ${this.epoch + 1}, step ${this.steps + 1}; lower the learning rate and reset`);
+    if (!Number.isFinite(vals[0][0])) throw new Error(`session: non-finite loss (${vals[0][0]}) at epoch ${this.epoch + 1}, step ${this.steps + 1}; lower the learning rate and reset`);
+    const loss = vals[2][0];
     const nExtras = outs.extras.length;
-    this.plugin?.afterStep?.(vals.slice(2, 2 + nExtras));
-    const neurons = this.monitor.snapshot(vals.slice(2 + nExtras));
+    this.plugin?.afterStep?.(vals.slice(3, 3 + nExtras));
+    const neurons = this.monitor.snapshot(vals.slice(3 + nExtras));
     this.steps++;
     this.images += b;
     this.busySeconds += (performance.now() - t0) / 1000;
@@ -173,8 +174,9 @@ export class Session {
     for (let i = 0; i < batches.length; i++) {
       const h = batches.prepare(i);
       const next = rj.noGrad(() => rj.tidy(() => {
-        const { loss, correct } = this.forwardLoss(rj.tensor(h.x, h.shape), rj.tensor(h.y, [h.shape[0]], { dtype: 'int32' }), false);
-        const l = rj.mul(loss, h.shape[0]);
+        const o = this.forwardLoss(rj.tensor(h.x, h.shape), rj.tensor(h.y, [h.shape[0]], { dtype: 'int32' }), false);
+        const correct = o.correct;
+        const l = rj.mul(o.predictionLoss ?? o.loss, h.shape[0]);
         return acc ? [rj.add(acc[0], l), rj.add(acc[1], correct)] : [l, correct];
       })) as [rj.Tensor, rj.Tensor];
       acc?.forEach((t) => t.dispose());

@@ -73,7 +73,7 @@ async function cmdTrain(o: ParsedOptions, io: Io): Promise<number> {
   try {
     const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
     const last = r.history[r.history.length - 1];
-    io.out(`done: ${r.history.length} epochs, test accuracy ${last ? (100 * (last.testAcc as number)).toFixed(2) : '?'}%\ncheckpoint ${r.checkpoint}\nreport     ${join(cfg.out, 'report.html')}\n`);
+    io.out(`done: ${r.history.length} epochs, test accuracy ${last ? (100 * (last.testAcc as number)).toFixed(2) : '?'}%\n${r.summary ? `${r.summary}\n` : ''}checkpoint ${r.checkpoint}\nreport     ${join(cfg.out, 'report.html')}\n`);
   } finally {
     close();
   }
@@ -185,6 +185,7 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
       io.err(`\n== ${v.label} → ${dir}\n`);
       const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
       const last = r.history[r.history.length - 1];
+      if (r.summary) io.err(`${r.summary}\n`);
       rows.push([v.label, String(last.params), `${(100 * (last.testAcc as number)).toFixed(2)}%`, `${(100 * Math.max(...r.history.map((h) => h.testAcc as number))).toFixed(2)}%`, String(r.history.length), `${((Date.now() - t0) / 1000).toFixed(0)} s`, join(dir, 'report.html')]);
     }
   } finally {

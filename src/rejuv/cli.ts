@@ -15,7 +15,7 @@ import { gammaStats, packLayout } from './device.js';
 import { channelGraphOf } from './fromModel.js';
 import { planWidths, utilization } from './plan.js';
 import { tensor } from '../ops/creation.js';
-import { NeuralRejuvenation, type NROptions } from './nr.js';
+import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions } from './nr.js';
 
 /** NR options from the parsed `--nr…` values (as stored in the run config). */
 export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
@@ -31,6 +31,7 @@ export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
     checkEverySteps: num('nr-check-every') || undefined,
     rounds: num('nr-rounds'),
     maxMonitorEpochs: num('nr-max-monitor-epochs'),
+    monitorLimit: num('nr-monitor-limit'),
     seed,
   };
 }
@@ -77,6 +78,7 @@ registerExtension({
     { name: 'nr-check-every', type: 'int', help: 'also check utilization every N steps (λ control; surgery at the epoch end)' },
     { name: 'nr-rounds', type: 'int', default: 1, help: 'rejuvenation rounds (the paper: 1)' },
     { name: 'nr-max-monitor-epochs', type: 'int', help: 'budget guard (not in the paper): rejuvenate after this many monitoring epochs even above the target' },
+    { name: 'nr-monitor-limit', type: 'int', metavar: 'N', help: `without --nr-max-monitor-epochs: after N monitoring epochs (default ${DEFAULT_MONITOR_LIMIT}) with utilization still above the target, monitoring ends with no surgery (L1 stops, the nominal schedule finishes, the run reports "target not reached")` },
   ],
   makePlugin(model, cfg) {
     if (!nrEnabled(cfg)) return null;

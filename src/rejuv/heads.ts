@@ -30,8 +30,14 @@ export function twoHeads(model: ZooModel, x: Tensor, classifierS: readonly numbe
   return { zS: model.classifier.forward(mul(f, mS)), zR: model.classifier.forward(mul(f, mR)) };
 }
 
-/** Loss CE_S + CE_R and the count of argmax(z_S + z_R) = y. */
-export function twoHeadLoss(model: ZooModel, x: Tensor, y: Tensor, classifierS: readonly number[]): { loss: Tensor; correct: Tensor } {
+/**
+ * The optimized objective CE_S + CE_R (`loss`), the count of argmax(z_S + z_R) = y, and what is
+ * reported: the cross-entropy of that prediction, CE(z_S + z_R) (`predictionLoss`, comparable with a
+ * plain network's loss), and the two heads' terms (`parts`: LossS, LossR). Only `loss` is differentiated.
+ */
+export function twoHeadLoss(model: ZooModel, x: Tensor, y: Tensor, classifierS: readonly number[]): { loss: Tensor; correct: Tensor; predictionLoss: Tensor; parts: { LossS: Tensor; LossR: Tensor } } {
   const { zS, zR } = twoHeads(model, x, classifierS);
-  return { loss: add(crossEntropyLoss(zS, y), crossEntropyLoss(zR, y)), correct: correctCount(add(zS, zR), y) };
+  const ceS = crossEntropyLoss(zS, y), ceR = crossEntropyLoss(zR, y);
+  const z = add(detach(zS), detach(zR));
+  return { loss: add(ceS, ceR), correct: correctCount(z, y), predictionLoss: crossEntropyLoss(z, y), parts: { LossS: detach(ceS), LossR: detach(ceR) } };
 }

@@ -42,10 +42,60 @@ export interface NROptions {
   seed?: number;
   /**
    * Beyond the paper, a budget guard: rejuvenate at the end of this monitoring epoch even if utilization
-   * is still above the target (the run is reported as forced). Unset: monitor until the target is met.
+   * is still above the target (the run is reported as forced). Unset: see `monitorLimit`.
    */
   maxMonitorEpochs?: number;
+  /**
+   * Without `maxMonitorEpochs`: after this many monitoring epochs (default `DEFAULT_MONITOR_LIMIT`, 30)
+   * with utilization still above the target, monitoring ends without surgery: the L1 term stops, the
+   * network trains on as it is, and the run reports "target not reached" (λ was too weak).
+   */
+  monitorLimit?: number;
 }
+
+/** Monitoring epochs after which, without `maxMonitorEpochs`, an unreached target ends monitoring. */
+export const DEFAULT_MONITOR_LIMIT = 30;
+
+/** The surgery, as recorded in metrics.jsonl (the `surgery` key of its epoch's row) and the checkpoint. */
+export interface SurgeryRecord {
+  /** Epochs completed when it happened (it follows that epoch's check) and optimizer steps so far. */
+  epoch: number;
+  step: number;
+  /** Utilization at the check that triggered it, the target, and whether `maxMonitorEpochs` forced it above the target. */
+  utilization: number;
+  target: number;
+  forced: boolean;
+  /** λ in effect up to the surgery (0 from then on). */
+  lambda: number;
+  layers: string[];
+  alive: number[];
+  widthsBefore: number[];
+  widths: number[];
+  rate: number;
+  /** Conv parameters of NR units: before, after (dense), and after without Scheme A's zero cross blocks. */
+  convParamsBefore: number;
+  denseParams: number;
+  effectiveParams: number;
+}
+
+/** Monitoring that ended without surgery (`monitorLimit`): utilization never reached the target. */
+export interface UnreachedRecord {
+  epoch: number;
+  monitorEpochs: number;
+  utilization: number;
+  target: number;
+  lambda: number;
+}
+
+/** The dead rule applied to the current network's own γ (after surgery: S and R channels counted apart). */
+export interface CurrentAlive {
+  alive: number[];
+  utilization: number;
+  aliveS?: number[];
+  aliveR?: number[];
+}
+
+export type NRPhase = 'monitor' | 'rejuvenated' | 'unreached';
 
 export interface UtilPoint {
   step: number;
@@ -55,7 +105,7 @@ export interface UtilPoint {
 }
 
 export interface NRState {
-  phase: 'monitor' | 'rejuvenated';
+  phase: NRPhase;
   lambda: LambdaState;
   history: UtilPoint[];
   steps: number;
@@ -67,7 +117,12 @@ export interface NRState {
   plan: { rate: number; alive: number[]; widths: number[] } | null;
   effectiveParams: number | null;
   lastAlive: number[] | null;
+  surgery?: SurgeryRecord | null;
+  unreached?: UnreachedRecord | null;
 }
+
+const fmtInt = (n: number): string => n.toLocaleString('en-US');
+const fmtNum = (x: number): string => (x === 0 ? '0' : String(Number(x.toPrecision(3))));
 
 export class NeuralRejuvenation {
   model: ZooModel;
@@ -78,7 +133,7 @@ export class NeuralRejuvenation {
   readonly rounds: number;
   roundsDone = 0;
   private readonly makeLambda: () => LambdaController;
-  phase: 'monitor' | 'rejuvenated' = 'monitor';
+  phase: NRPhase = 'monitor';
   history: UtilPoint[] = [];
   steps = 0;
   epochs = 0;
@@ -90,6 +145,13 @@ export class NeuralRejuvenation {
   effectiveParams: number | null = null;
   /** Alive counts from the latest readback (per unit). */
   lastAlive: number[] | null = null;
+  /** The last surgery (null before it). */
+  surgery: SurgeryRecord | null = null;
+  /** Set when monitoring ended without reaching the target (`monitorLimit`). */
+  unreached: UnreachedRecord | null = null;
+  /** After monitoring: the current network's alive counts, refreshed at every epoch end. */
+  current: CurrentAlive | null = null;
+  readonly monitorLimit: number;
   private mg: ModelGraph;
   private info: Tensor;
   private regularized = new Set<string>();
@@ -102,6 +164,8 @@ export class NeuralRejuvenation {
     this.mode = opts.resource ?? 'params';
     if (opts.scheme !== undefined && opts.scheme !== 'a' && opts.scheme !== 'b') fail('NeuralRejuvenation', `scheme must be 'a' or 'b', got '${opts.scheme}'`);
     this.rounds = opts.rounds ?? 1;
+    this.monitorLimit = opts.monitorLimit ?? DEFAULT_MONITOR_LIMIT;
+    if (!Number.isInteger(this.monitorLimit) || this.monitorLimit < 1) fail('NeuralRejuvenation', `monitorLimit must be a positive integer, got ${opts.monitorLimit}`);
     if (!Number.isInteger(this.rounds) || this.rounds < 1) fail('NeuralRejuvenation', `rounds must be a positive integer, got ${opts.rounds}`);
     const ad = opts.adaptive;
     this.makeLambda = () => ad
@@ -179,6 +243,7 @@ export class NeuralRejuvenation {
   async rejuvenate(): Promise<SurgeryResult> {
     if (this.mode === 'flops') this.flopsReady();
     const dead = await this.deadMasks();
+    const before = { layers: this.mg.graph.units.map((u) => u.name), widths: this.mg.graph.units.map((u) => u.out), conv: this.convParams(), lambda: this.lambda.value };
     const res = rejuvenateModel(this.model, this.mg, dead.map((d) => d.map((x) => !x)), {
       mode: this.mode, integerRate: this.opts.integerRate, seed: (this.opts.seed ?? 0) + this.roundsDone, masks: false,
     });
@@ -195,6 +260,12 @@ export class NeuralRejuvenation {
     this.effectiveParams = (this.opts.scheme ?? 'a') === 'b' ? res.denseParams : res.effectiveParams;
     this.roundsDone++;
     this.rejuvenatedAtEpoch = this.epochs;
+    const r = res.plan.resource;
+    this.surgery = {
+      epoch: this.epochs, step: this.steps, utilization: r.all === 0 ? 1 : r.live / r.all, target: this.target, forced: false, lambda: before.lambda,
+      layers: before.layers, alive: res.plan.alive, widthsBefore: before.widths, widths: res.plan.widths, rate: res.plan.rate,
+      convParamsBefore: before.conv, denseParams: res.denseParams, effectiveParams: this.effectiveParams,
+    };
     if (this.roundsDone < this.rounds) {
       this.lambda = this.makeLambda(); // the next round monitors the mixed network from the initial λ
     } else {
@@ -230,19 +301,87 @@ export class NeuralRejuvenation {
     return u;
   }
 
+  /** NR was switched off by its target (≥ 0.999): plain training, nothing to monitor or report. */
+  get disabled(): boolean {
+    return this.target >= 0.999;
+  }
+
+  /** The dead rule on the current network's γ; S and R channels apart once the network is mixed. */
+  async currentAlive(): Promise<CurrentAlive> {
+    if (!this.split) {
+      const alive = await this.aliveCounts();
+      return { alive, utilization: this.utilizationOf(alive) };
+    }
+    const dead = await this.deadMasks();
+    // Every unit's output channels are in the order survived (S, the first aOut) then rejuvenated (R).
+    const aliveS = dead.map((d, l) => d.slice(0, this.split!.aOut[l]).filter((x) => !x).length);
+    const aliveR = dead.map((d, l) => d.slice(this.split!.aOut[l]).filter((x) => !x).length);
+    const alive = aliveS.map((a, l) => a + aliveR[l]);
+    this.lastAlive = alive;
+    return { alive, aliveS, aliveR, utilization: this.utilizationOf(alive) };
+  }
+
   /** End of an epoch (spec §2.4–2.5): check, maybe rejuvenate; every monitoring epoch extends the run. */
   async endOfEpoch(): Promise<EpochDecision> {
     this.epochs++;
-    if (this.phase !== 'monitor') return {};
+    this.current = null;
+    if (this.phase !== 'monitor') {
+      if (!this.disabled) this.current = await this.currentAlive();
+      return {};
+    }
     const u = this.record(await this.aliveCounts());
-    const forced = this.opts.maxMonitorEpochs !== undefined && this.epochs - (this.rejuvenatedAtEpoch ?? 0) >= this.opts.maxMonitorEpochs;
+    const monitored = this.epochs - (this.rejuvenatedAtEpoch ?? 0);
+    const forced = this.opts.maxMonitorEpochs !== undefined && monitored >= this.opts.maxMonitorEpochs;
     if (u <= this.target || forced) {
       this.forcedAtEpoch = u <= this.target ? null : this.epochs;
       const res = await this.rejuvenate();
-      return { extendEpochs: 1, modelReplaced: true, model: res.model };
+      this.surgery!.forced = this.forcedAtEpoch !== null;
+      return { extendEpochs: 1, extendReason: 'monitoring', modelReplaced: true, model: res.model, message: this.surgeryLine(this.surgery!) };
+    }
+    if (this.opts.maxMonitorEpochs === undefined && monitored >= this.monitorLimit) {
+      // Monitoring always ends: λ was too weak to reach the target in time. No surgery; the L1 term stops.
+      this.unreached = { epoch: this.epochs, monitorEpochs: monitored, utilization: u, target: this.target, lambda: this.lambda.value };
+      this.phase = 'unreached';
+      this.lambda.stop();
+      return { extendEpochs: 1, extendReason: 'monitoring', message: `NR: ${this.unreachedText(this.unreached)}; L1 stopped, no surgery: the nominal schedule runs on as a plain network (milestones shifted by ${monitored} epoch${monitored === 1 ? '' : 's'})` };
     }
     this.lambda.observe(u);
-    return { extendEpochs: 1 };
+    return { extendEpochs: 1, extendReason: 'monitoring' };
+  }
+
+  private unreachedText(r: UnreachedRecord): string {
+    return `target not reached: u = ${r.utilization.toFixed(3)} > T = ${r.target} after ${r.monitorEpochs} monitoring epoch${r.monitorEpochs === 1 ? '' : 's'} (λ ${fmtNum(r.lambda)}); raise λ (--nr-lambda) or lower --nr-target`;
+  }
+
+  private surgeryLine(r: SurgeryRecord): string {
+    const why = r.forced ? `forced by --nr-max-monitor-epochs ${this.opts.maxMonitorEpochs} at u ${r.utilization.toFixed(3)} > T ${r.target}` : `u ${r.utilization.toFixed(3)} ≤ T ${r.target}`;
+    return `NR surgery after epoch ${r.epoch} (step ${r.step}): ${why}; alive ${r.alive.join(',')} of ${r.widthsBefore.join(',')} → widths ${r.widths.join(',')} (rate ${r.rate.toFixed(3)}); conv parameters ${fmtInt(r.convParamsBefore)} → ${fmtInt(r.denseParams)} dense, ${fmtInt(r.effectiveParams)} effective; λ ${fmtNum(r.lambda)} → 0`;
+  }
+
+  /** The console note of the epoch just ended: utilization and λ (after surgery: alive S and R). */
+  epochNote(): string | null {
+    if (this.disabled) return null;
+    const last = this.history[this.history.length - 1];
+    if (this.phase === 'monitor' || (this.surgery?.epoch === this.epochs) || (this.unreached?.epoch === this.epochs)) {
+      return last ? `u ${last.utilization.toFixed(3)} (T ${this.target}) λ ${fmtNum(last.lambda)}` : null;
+    }
+    const c = this.current;
+    if (!c) return null;
+    const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+    return `u ${c.utilization.toFixed(3)}${c.aliveS ? ` (alive S ${sum(c.aliveS)}, R ${sum(c.aliveR!)})` : ''} λ 0`;
+  }
+
+  /** One line on the run so far, for the summary. */
+  summary(): string | null {
+    if (this.disabled) return null;
+    if (this.unreached) return `NR: ${this.unreachedText(this.unreached)}; no surgery`;
+    const r = this.surgery;
+    if (!r) {
+      const last = this.history[this.history.length - 1];
+      return `NR: still monitoring after ${this.epochs} epochs${last ? ` (u ${last.utilization.toFixed(3)}, T ${this.target})` : ''}`;
+    }
+    const now = this.current ? `; now u ${this.current.utilization.toFixed(3)}` : '';
+    return `NR: surgery after epoch ${r.epoch}${r.forced ? ' (forced)' : ''} at u ${r.utilization.toFixed(3)}: widths ${r.widthsBefore.join(',')} → ${r.widths.join(',')}, rate ${r.rate.toFixed(3)}, conv parameters ${fmtInt(r.denseParams)} dense / ${fmtInt(r.effectiveParams)} effective${now}`;
   }
 
   /** Conv weights of NR units in the current model (the resource budget R_all in parameter mode). */
@@ -251,17 +390,29 @@ export class NeuralRejuvenation {
     return resource(g, g.units.map((u) => u.out), 'params').all;
   }
 
+  /**
+   * This epoch's NR keys. Monitoring epochs (and the epoch whose check triggered the surgery or ended
+   * monitoring): the check's utilization and alive counts, and the λ in effect during the epoch. Later
+   * epochs: the current network (`currentAlive`), λ 0. The surgery epoch's row also holds `surgery`.
+   */
   metrics(): Record<string, unknown> {
     const last = this.history[this.history.length - 1];
+    const surgeryNow = this.surgery !== null && this.surgery.epoch === this.epochs;
+    const checked = this.phase === 'monitor' || surgeryNow || this.unreached?.epoch === this.epochs;
+    const c = checked ? null : this.current;
     return {
-      utilization: last?.utilization ?? null,
-      lambda: this.lambda.value,
-      alivePerLayer: this.lastAlive,
-      phase: this.phase,
+      utilization: c ? c.utilization : surgeryNow ? this.surgery!.utilization : (last?.utilization ?? null),
+      lambda: checked && last ? last.lambda : this.lambda.value,
+      alivePerLayer: c ? c.alive : surgeryNow ? this.surgery!.alive : this.lastAlive,
+      ...(c?.aliveS ? { aliveSPerLayer: c.aliveS, aliveRPerLayer: c.aliveR } : {}),
+      phase: checked ? 'monitor' : this.phase,
+      ...(surgeryNow ? { surgery: this.surgery } : {}),
+      ...(this.unreached?.epoch === this.epochs ? { targetNotReached: this.unreached } : {}),
       // Before surgery every conv weight is in use; after it, Scheme A's zero cross blocks are not counted.
       effectiveParams: this.effectiveParams ?? this.convParams(),
       convParams: this.convParams(),
       ...(this.forcedAtEpoch !== null ? { forcedAtEpoch: this.forcedAtEpoch } : {}),
+      // The older name of the surgery's rate/widths/alive (scripts read it).
       ...(this.lastPlan && this.rejuvenatedAtEpoch === this.epochs ? { rejuvenated: { rate: this.lastPlan.rate, widths: this.lastPlan.widths, alive: this.lastPlan.alive } } : {}),
     };
   }
@@ -271,13 +422,13 @@ export class NeuralRejuvenation {
       phase: this.phase, lambda: this.lambda.state(), history: this.history, steps: this.steps, epochs: this.epochs,
       rejuvenatedAtEpoch: this.rejuvenatedAtEpoch, forcedAtEpoch: this.forcedAtEpoch, roundsDone: this.roundsDone, split: this.split,
       plan: this.lastPlan ? { rate: this.lastPlan.rate, alive: this.lastPlan.alive, widths: this.lastPlan.widths } : null,
-      effectiveParams: this.effectiveParams, lastAlive: this.lastAlive,
+      effectiveParams: this.effectiveParams, lastAlive: this.lastAlive, surgery: this.surgery, unreached: this.unreached,
     };
   }
 
   /** Restore after `model` was rebuilt from a checkpoint (with the rejuvenated widths when past surgery). */
   loadState(s: NRState): void {
-    if (!s || (s.phase !== 'monitor' && s.phase !== 'rejuvenated')) fail('NeuralRejuvenation.loadState', `not an NR state: ${JSON.stringify(s)?.slice(0, 200)}`);
+    if (!s || (s.phase !== 'monitor' && s.phase !== 'rejuvenated' && s.phase !== 'unreached')) fail('NeuralRejuvenation.loadState', `not an NR state: ${JSON.stringify(s)?.slice(0, 200)}`);
     this.phase = s.phase;
     this.lambda.load(s.lambda);
     this.history = s.history;
@@ -289,6 +440,8 @@ export class NeuralRejuvenation {
     this.split = s.split;
     this.effectiveParams = s.effectiveParams;
     this.lastAlive = s.lastAlive;
+    this.surgery = s.surgery ?? null;
+    this.unreached = s.unreached ?? null;
     this.lastPlan = s.plan ? { ...s.plan, resource: { live: 0, all: 0 } } : null;
     if (this.split) installScheme(this.model, this.split, this.opts.scheme ?? 'a');
   }
@@ -317,6 +470,8 @@ export class NeuralRejuvenation {
       },
       endOfEpoch: (_ctx: EpochContext) => this.endOfEpoch(),
       metrics: () => this.metrics(),
+      epochNote: () => this.epochNote(),
+      summary: () => this.summary(),
       state: () => this.state(),
       loadState: (s) => this.loadState(s as NRState),
     };

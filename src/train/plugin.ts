@@ -11,6 +11,8 @@
  *   fused SGD update with `paramUpdateExtras(name)` per parameter, then `stepExtras()`; the returned
  *   tensors are read back with loss and correct count in the step's single readback and handed to
  *   `afterStep(values)` (values[i] belongs to stepExtras()[i]).
+ * - Train and test loss are the cross-entropy of the prediction (`predictionLoss` when given, else
+ *   `loss`); `loss` is then recorded as `trainObjective` and each of `parts` as `train<Key>`.
  * - Each epoch end: evaluation (`forwardLoss(x, y, false)` under noGrad, BN in eval mode), then
  *   `endOfEpoch(ctx)` — its decision may add epochs (the LR schedule restarts: epoch e uses the
  *   nominal LR of e − added) or replace the model (a fresh optimizer is built) — then `metrics()` is
@@ -22,10 +24,18 @@ import type { Tensor } from '../tensor/tensor.js';
 
 /** Device scalars of one step; read back together with `extras` in the step's single readback. */
 export interface StepOutputs {
-  /** Scalar loss (the value that is backpropagated). */
+  /** Scalar loss (the value that is backpropagated: the optimized objective). */
   loss: Tensor;
   /** Scalar count of correct predictions in the batch (float32). */
   correct: Tensor;
+  /**
+   * Batch-mean cross-entropy of the prediction actually used, when it is not `loss` (NR's two heads:
+   * CE(z_S + z_R), while `loss` is CE_S + CE_R). The headline train/test loss; `loss` is then recorded
+   * as `trainObjective`.
+   */
+  predictionLoss?: Tensor;
+  /** Further batch-mean scalars, recorded per epoch as `train<Key>` (e.g. { LossS, LossR }). */
+  parts?: Record<string, Tensor>;
 }
 
 export interface EpochContext {
@@ -41,6 +51,10 @@ export interface EpochDecision {
   extendEpochs?: number;
   /** The replacement model itself (NR surgery builds a new, wider model); the old one is already disposed. */
   model?: ZooModel;
+  /** What added the epochs, for the console ("monitoring added 1 epoch: 16 in all"). */
+  extendReason?: string;
+  /** A line for the console after this epoch's line (e.g. the surgery). */
+  message?: string;
 }
 
 export interface TrainingPlugin {
@@ -59,6 +73,10 @@ export interface TrainingPlugin {
   endOfEpoch?(ctx: EpochContext): Promise<EpochDecision | void> | EpochDecision | void;
   /** Keys merged into this epoch's metrics.jsonl line. */
   metrics?(): Record<string, unknown>;
+  /** A short note appended to this epoch's console line (e.g. "u 0.412 λ 1.5e-4"). */
+  epochNote?(): string | null;
+  /** One line on the run's outcome for the console summary and the report (e.g. the surgery, or why there was none). */
+  summary?(): string | null;
   /** Saved in and restored from checkpoints (JSON-serializable). */
   state?(): unknown;
   loadState?(state: unknown): void;

@@ -20,6 +20,9 @@ export const fmtDuration = (s: number): string => {
   return `${Math.floor(tm / 60)}h${pad(tm % 60)}m`;
 };
 
+/** A learning rate for people: 4 significant digits, no float noise (0.0005, not 0.0005000000000000001). */
+export const fmtLr = (lr: number): string => String(Number(lr.toPrecision(4)));
+
 export class Progress {
   private last = 0;
   private live = false;

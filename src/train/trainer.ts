@@ -29,7 +29,7 @@ import { createModel, modelFromDescription } from '../nn/models/index.js';
 import { SGD, type OptimizerState } from '../nn/optim.js';
 import type { StepOutputs, TrainingPlugin } from './plugin.js';
 import { checkOutDir, createOutDir, removeIfEmpty, removeRunFiles } from './outdir.js';
-import { Progress, fmtDuration } from './progress.js';
+import { Progress, fmtDuration, fmtLr } from './progress.js';
 import { writeReport, type MetricsRow } from './report.js';
 
 export type PluginMaker = (model: ZooModel, cfg: TrainConfig) => TrainingPlugin | null;
@@ -58,6 +58,8 @@ export interface TrainResult {
   history: MetricsRow[];
   checkpoint: string;
   model: ZooModel;
+  /** The plugin's one-line account of the run (e.g. NR's surgery, or "target not reached"). */
+  summary: string | null;
 }
 
 export interface TrainerHooks {
@@ -182,7 +184,7 @@ export class Trainer {
       if (decision?.model) this.model = decision.model;
       if (decision?.modelReplaced || decision?.model) this.makeOptimizer();
       const row: MetricsRow = {
-        epoch: epoch + 1, lr, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc,
+        epoch: epoch + 1, lr, trainLoss: train.loss, trainAcc: train.acc, testLoss: test.loss, testAcc: test.acc, ...train.extra,
         imagesPerSec: train.images / seconds, params: this.model.numParameters(), seconds, step: this.steps,
         ...(this.plugin?.metrics?.() ?? {}),
       };
@@ -190,10 +192,15 @@ export class Trainer {
       this.state.epochsDone = epoch + 1;
       await this.saveCheckpoint();
       this.writeOutputs();
-      this.progress.line(`epoch ${epoch + 1}/${this.totalEpochs} lr ${lr.toPrecision(3)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.acc).toFixed(2)}% | test loss ${test.loss.toFixed(4)} acc ${(100 * test.acc).toFixed(2)}% | ${(train.images / seconds).toFixed(0)} img/s, ${seconds.toFixed(1)} s`);
+      const note = this.plugin?.epochNote?.();
+      const n = decision?.extendEpochs ?? 0;
+      const added = n ? ` | ${decision?.extendReason ?? `plugin ${this.plugin?.name}`} added ${n} epoch${n === 1 ? '' : 's'}: ${this.totalEpochs} in all` : '';
+      this.progress.line(`epoch ${epoch + 1}/${this.totalEpochs} lr ${fmtLr(lr)} train loss ${train.loss.toFixed(4)} acc ${(100 * train.acc).toFixed(2)}% | test loss ${test.loss.toFixed(4)} acc ${(100 * test.acc).toFixed(2)}% | ${(train.images / seconds).toFixed(0)} img/s, ${seconds.toFixed(1)} s${note ? ` | ${note}` : ''}${added}`);
+      if (decision?.message) this.progress.line(decision.message);
       ranHere++;
     }
-    return { history: this.state.history, checkpoint: this.checkpointPath, model: this.model };
+    const summary = this.plugin?.summary?.() ?? null;
+    return { history: this.state.history, checkpoint: this.checkpointPath, model: this.model, summary };
   }
 
   private lastGood(): string {
@@ -204,24 +211,29 @@ export class Trainer {
     return this.plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(this.model, x, y);
   }
 
-  private async trainEpoch(epoch: number, runStart: number, imagesSoFar: () => number, addImages: (n: number) => void): Promise<{ loss: number; acc: number; images: number }> {
+  private async trainEpoch(epoch: number, runStart: number, imagesSoFar: () => number, addImages: (n: number) => void): Promise<{ loss: number; acc: number; images: number; extra: Record<string, number> }> {
     const cfg = this.cfg;
     this.model.train();
     const batches = new EpochBatches(this.data.train, this.data, { batchSize: cfg.batchSize, seed: cfg.seed, epoch, augment: this.data.augment });
     let next = batches.prepare(0);
-    let lossSum = 0, correct = 0, seen = 0;
+    let lossSum = 0, objectiveSum = 0, correct = 0, seen = 0;
+    const sums: Record<string, number> = {};
     const t0 = Date.now();
     for (let i = 0; i < batches.length; i++) {
       const host = next;
       const b = host.shape[0];
+      let named: string[] = [];
       const outs = tidy(() => {
         const x = tensor(host.x, host.shape);
         const y = tensor(host.y, [b], { dtype: 'int32' });
-        const { loss, correct: c } = this.forwardLoss(x, y, true);
-        loss.backward();
+        const o = this.forwardLoss(x, y, true);
+        o.loss.backward();
         this.optimizer.step();
         this.optimizer.zeroGrad();
-        return [detach(loss), c, ...(this.plugin?.stepExtras?.() ?? [])];
+        // [objective, correct, (prediction loss, parts…), plugin extras…]: one readback for all of them.
+        const scalars: [string, Tensor][] = o.predictionLoss ? [['trainLoss', o.predictionLoss], ...Object.entries(o.parts ?? {}).map(([k, t]) => [`train${k}`, t] as [string, Tensor])] : [];
+        named = scalars.map(([k]) => k);
+        return [detach(o.loss), o.correct, ...scalars.map(([, t]) => detach(t)), ...(this.plugin?.stepExtras?.() ?? [])];
       });
       // Submit the step, then prepare the next batch on the host while the device works.
       backend().flush();
@@ -233,8 +245,10 @@ export class Trainer {
       if (!Number.isFinite(loss)) {
         throw new RejuvError('train', `non-finite loss (${loss}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${this.lastGood()}`);
       }
-      this.plugin?.afterStep?.(vals.slice(2));
-      lossSum += loss * b;
+      this.plugin?.afterStep?.(vals.slice(2 + named.length));
+      objectiveSum += loss * b;
+      named.forEach((k, j) => (sums[k] = (sums[k] ?? 0) + vals[2 + j][0] * b));
+      lossSum += (named.length ? vals[2][0] : loss) * b;
       correct += vals[1][0];
       seen += b;
       addImages(b);
@@ -244,7 +258,13 @@ export class Trainer {
       const overall = imagesSoFar() / Math.max((Date.now() - runStart) / 1000, 1e-3);
       this.progress.step({ epoch: epoch + 1, epochs: this.totalEpochs, done: i + 1, total: batches.length, loss: lossSum / seen, acc: correct / seen, imagesPerSec: ips, etaSec: left / overall });
     }
-    return { loss: lossSum / seen, acc: correct / seen, images: seen };
+    // With a separate prediction loss, the backpropagated objective and the parts are recorded beside it.
+    const extra: Record<string, number> = {};
+    if (Object.keys(sums).length) {
+      extra.trainObjective = objectiveSum / seen;
+      for (const [k, v] of Object.entries(sums)) if (k !== 'trainLoss') extra[k] = v / seen;
+    }
+    return { loss: lossSum / seen, acc: correct / seen, images: seen, extra };
   }
 
   /** Test loss and accuracy, accumulated on device: one readback for the whole test set. */
@@ -281,6 +301,7 @@ export class Trainer {
       dataset: `${this.data.name}: ${this.data.train.count} train / ${this.data.test.count} test`,
       schedule: `${c.epochs} epochs${this.state.shift ? ` + ${this.state.shift} added` : ''}, batch ${c.batchSize}, lr ${c.lr} (${c.schedule}${c.schedule === 'multistep' ? ` at ${c.milestones.join(', ') || 'none'}` : ''}), momentum ${c.momentum}, wd ${c.weightDecay}, seed ${c.seed}`,
       progress: `epoch ${last.epoch}/${this.totalEpochs}: test accuracy ${(100 * (last.testAcc as number)).toFixed(2)}%, ${fmtDuration(rows.reduce((s, r) => s + (r.seconds as number), 0))} of training`,
+      ...(this.plugin?.summary?.() ? { [this.plugin.name]: this.plugin.summary!()! } : {}),
       device: backend().info().description || backend().name,
     }, rows);
   }
@@ -295,8 +316,10 @@ export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: n
   for (let i = 0; i < batches.length; i++) {
     const h = batches.prepare(i);
     const next = noGrad(() => tidy(() => {
-      const { loss, correct } = f(tensor(h.x, h.shape), tensor(h.y, [h.shape[0]], { dtype: 'int32' }));
-      const l = ops.mul(loss, h.shape[0]);
+      const o = f(tensor(h.x, h.shape), tensor(h.y, [h.shape[0]], { dtype: 'int32' }));
+      const { correct } = o;
+      // The loss of the prediction actually used (NR's two heads: CE(z_S + z_R), not CE_S + CE_R).
+      const l = ops.mul(o.predictionLoss ?? o.loss, h.shape[0]);
       return acc ? [ops.add(acc[0], l), ops.add(acc[1], correct)] : [l, correct];
     })) as [Tensor, Tensor];
     acc?.forEach((t) => t.dispose());
