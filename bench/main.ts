@@ -26,6 +26,7 @@ const SUITES: Suite[] = [
   { name: 'nr', load: () => import('./nr.js') },
   { name: 'bn', load: () => import('./bn.js') },
   { name: 'vgg-step', load: () => import('./vgg-step.js') },
+  { name: 'train-step', load: () => import('./train-step.js') },
   { name: 'conv', load: () => import('./conv.js') },
 ];
 

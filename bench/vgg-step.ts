@@ -65,7 +65,7 @@ function makeOurs(): Ours {
 }
 
 /** Our model's current weights in tfjs' layouts (conv OIHW → HWIO, Linear [out, in] → [in, out]). */
-async function snapshot(model: ZooModel): Promise<VggInit> {
+export async function snapshot(model: ZooModel): Promise<VggInit> {
   const units = model.nrUnits();
   const fc = model.classifier;
   const ts = [...units.flatMap((u) => [u.conv.weight, u.bn.weight!, u.bn.bias!]), fc.weight, fc.bias!];
