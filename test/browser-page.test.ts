@@ -124,6 +124,19 @@ it('runs Neural Rejuvenation from the UI: neurons die under λ, then the network
   await page.close();
 }, 300_000);
 
+it('a browser whose WebGPU gives no adapter gets one plain sentence, not the engine’s Node advice', async () => {
+  const page = await browser.context.newPage();
+  await page.addInitScript(() => {
+    Object.defineProperty(GPU.prototype, 'requestAdapter', { value: async () => null, configurable: true });
+  });
+  await page.goto(site.url);
+  await waitFor(page, 'the no-WebGPU notice', (s) => s.state === 'no-webgpu', 30_000);
+  const text = (await page.textContent('#nogpu-why'))!;
+  expect(text).toBe('The browser offers WebGPU but gave no adapter: it may be switched off or blocked for this GPU (Chromium: see chrome://gpu; a software adapter needs --enable-unsafe-webgpu).');
+  expect(await page.textContent('#nogpu')).not.toMatch(/init:|In Node|setup\.sh/);
+  await page.close();
+}, 60_000);
+
 it('without WebGPU says so plainly and trains a tiny model on the reference backend', async () => {
   const page = await browser.context.newPage();
   const errors = watchErrors(page);

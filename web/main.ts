@@ -179,6 +179,16 @@ async function useReferenceBackend(): Promise<void> {
   setState('ready');
 }
 
+/** Why WebGPU is unavailable, for a person using this page (the engine's error speaks to Node users too). */
+export function noWebGpuReason(e: unknown): string {
+  if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return 'This browser does not offer WebGPU (navigator.gpu is missing).';
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/no WebGPU adapter was found/.test(msg)) {
+    return 'The browser offers WebGPU but gave no adapter: it may be switched off or blocked for this GPU (Chromium: see chrome://gpu; a software adapter needs --enable-unsafe-webgpu).';
+  }
+  return `The browser offers WebGPU but starting it failed: ${msg.replace(/^(init: )+/, '').split('\n')[0]}`;
+}
+
 async function boot(): Promise<void> {
   window.addEventListener('resize', () => charts.resize());
   $('use-cpu').addEventListener('click', () => {
@@ -190,9 +200,7 @@ async function boot(): Promise<void> {
     showAdapter(await rj.init());
     setState('ready');
   } catch (e) {
-    $('nogpu-why').textContent = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu
-      ? `The browser offers WebGPU but gave no adapter (${e instanceof Error ? e.message.split('\n')[0] : String(e)}).`
-      : 'This browser does not offer WebGPU (navigator.gpu is missing).';
+    $('nogpu-why').textContent = noWebGpuReason(e);
     $('nogpu').hidden = false;
     $('adapter').textContent = 'no WebGPU adapter';
     setState('no-webgpu');

@@ -15,10 +15,14 @@ export interface CliExtension {
   name: string;
   /** Options added to `rejuv train` (their values arrive in `cfg.plugin`, keyed by option name). */
   options: OptionSpec[];
+  /** The option that switches the extension on (e.g. 'nr'): its other options are refused without it. */
+  enabledBy?: string;
   /** A plugin for this run, or null when the extension's options do not enable it. */
   makePlugin(model: ZooModel, cfg: TrainConfig): TrainingPlugin | null;
   /** Extra lines / JSON for `rejuv inspect` (e.g. per-layer alive counts). */
   inspect?(ckpt: Checkpoint, model: ZooModel): Record<string, unknown> | null;
+  /** Human-readable lines for what `inspect` returned (default: its JSON). */
+  formatInspect?(info: Record<string, unknown>): string[];
   /** A variant for `rejuv demo` to run beside the baseline: its label and option values. */
   demo?: { label: string; options: ParsedOptions };
 }
@@ -32,6 +36,16 @@ export function registerExtension(ext: CliExtension): void {
 
 export function getExtensions(): readonly CliExtension[] {
   return extensions;
+}
+
+/** Usage errors for extension options given on the command line without the option that enables them. */
+export function checkExtensionOptions(given: readonly string[]): string | null {
+  for (const e of extensions) {
+    if (!e.enabledBy || given.includes(e.enabledBy)) continue;
+    const idle = e.options.filter((o) => o.name !== e.enabledBy && given.includes(o.name)).map((o) => `--${o.name}`);
+    if (idle.length) return `${idle.join(', ')} ${idle.length === 1 ? 'has' : 'have'} no effect without --${e.enabledBy}: add --${e.enabledBy} to use ${idle.length === 1 ? 'it' : 'them'}, or leave ${idle.length === 1 ? 'it' : 'them'} out`;
+  }
+  return null;
 }
 
 /** The first plugin any extension makes for this run (at most one may claim a run). */

@@ -14,16 +14,18 @@ import { tidy, noGrad } from '../tensor/engine.js';
 import { tensor } from '../ops/creation.js';
 import { readAll } from '../tensor/tensor.js';
 import { Checkpoint, writeFileAtomic } from '../train/checkpoint.js';
-import { defaultMilestones, type TrainConfig } from '../train/config.js';
+import { defaultMilestones, milestoneProblem, type TrainConfig } from '../train/config.js';
 import { checkOutDir } from '../train/outdir.js';
 import { modelFromDescription } from '../nn/models/index.js';
 import { encodeSafetensors, fromTyped } from '../train/safetensors.js';
 import { Trainer, evaluateModel, type RunState } from '../train/trainer.js';
-import { Progress } from '../train/progress.js';
+import { Progress, fmtLr } from '../train/progress.js';
 import type { ModelDescription } from '../nn/graph.js';
 import { commands } from './commands.js';
-import { getExtensions, makePlugin } from './extensions.js';
+import { cmdProfile } from './profile.js';
+import { checkExtensionOptions, getExtensions, makePlugin } from './extensions.js';
 import { formatHelp, parseOptions, UsageError, type ParsedOptions } from './options.js';
+import { withoutDawnLimitWarnings } from './quiet-dawn.js';
 import './plugins.js';
 
 export interface Io {
@@ -54,6 +56,9 @@ export function trainConfig(o: ParsedOptions): TrainConfig {
   const epochs = o.epochs as number;
   const plugin: Record<string, unknown> = {};
   for (const e of getExtensions()) for (const s of e.options) if (o[s.name] !== undefined) plugin[s.name] = o[s.name];
+  const ms = o.milestones as number[] | undefined;
+  const msWhy = ms === undefined ? null : o.schedule === 'cosine' && ms.length ? '--milestones apply to --schedule multistep, not cosine' : milestoneProblem(ms, epochs);
+  if (msWhy) throw new UsageError('train', `--milestones: ${msWhy}`);
   for (const [k, v] of Object.entries({ epochs, 'batch-size': o['batch-size'] })) if ((v as number) < 1) throw new UsageError('train', `--${k} must be ≥ 1, got ${v}`);
   if ((o.width as number) <= 0) throw new UsageError('train', `--width must be > 0, got ${o.width}`);
   return {
@@ -69,7 +74,7 @@ export function trainConfig(o: ParsedOptions): TrainConfig {
 async function cmdTrain(o: ParsedOptions, io: Io): Promise<number> {
   const cfg = trainConfig(o);
   checkOutDir(cfg.out, cfg); // before the device starts: a refused or impossible --out fails at once
-  await init({ backend: o.backend as 'webgpu' | 'cpu' });
+  await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
   try {
     const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
     const last = r.history[r.history.length - 1];
@@ -94,7 +99,7 @@ function restore(ckpt: Checkpoint) {
 
 async function cmdEval(o: ParsedOptions, file: string, io: Io): Promise<number> {
   const ckpt = Checkpoint.read(file);
-  await init({ backend: o.backend as 'webgpu' | 'cpu' });
+  await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
   try {
     const { run, model, plugin } = restore(ckpt);
     const cfg = run.config;
@@ -157,12 +162,15 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
     `${file}`,
     `  model       ${desc.arch} (in ${desc.options.inChannels}×${desc.options.inputSize}², ${desc.options.numClasses} classes, width ×${desc.options.widthMultiplier}), ${info.parameters} parameters`,
     `  run         ${run.config.dataset}, epoch ${run.epochsDone}/${info.epochsTotal}, seed ${run.config.seed}${info.plugin ? `, plugin ${info.plugin}` : ''}`,
-    last ? `  last epoch  lr ${last.lr} train loss ${(last.trainLoss as number).toFixed(4)} acc ${(100 * (last.trainAcc as number)).toFixed(2)}% | test loss ${(last.testLoss as number).toFixed(4)} acc ${(100 * (last.testAcc as number)).toFixed(2)}%` : '  (no epoch finished)',
+    last ? `  last epoch  lr ${fmtLr(last.lr as number)} train loss ${(last.trainLoss as number).toFixed(4)} acc ${(100 * (last.trainAcc as number)).toFixed(2)}% | test loss ${(last.testLoss as number).toFixed(4)} acc ${(100 * (last.testAcc as number)).toFixed(2)}%` : '  (no epoch finished)',
     `  tensors     ${info.tensors} (${(info.bytes / 1024).toFixed(1)} KiB)`,
     '  layer widths:',
     ...Object.entries(desc.widths).map(([k, v]) => `    ${k.padEnd(28)}${v}`),
   ];
-  for (const [k, v] of Object.entries(extra)) lines.push(`  ${k}:`, ...JSON.stringify(v, null, 2).split('\n').map((l) => `    ${l}`));
+  for (const [k, v] of Object.entries(extra)) {
+    const fmt = exts.find((e) => e.name === k)?.formatInspect;
+    lines.push(...(fmt ? fmt(v as Record<string, unknown>).map((l) => `  ${l}`) : [`  ${k}:`, ...JSON.stringify(v, null, 2).split('\n').map((l) => `    ${l}`)]));
+  }
   io.out(`${lines.join('\n')}\n`);
   return 0;
 }
@@ -175,7 +183,7 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
   const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...(o['baseline-only'] ? [] : getExtensions().filter((e) => e.demo).map((e) => e.demo!))];
   io.err(`rejuv demo: vgg_mini on ${o['train-limit']} MNIST training images (embedded), ${o.epochs} epochs, ${variants.map((v) => v.label).join(' vs ')}\n`);
   const rows: string[][] = [];
-  await init({ backend: o.backend as 'webgpu' | 'cpu' });
+  await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
   try {
     for (const v of variants) {
       const dir = join(o.out as string, v.label.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
@@ -217,11 +225,14 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
     return 0;
   }
   try {
-    const { options, positionals } = parseOptions(cmd, rest);
+    const { options, positionals, given } = parseOptions(cmd, rest);
+    const idle = name === 'train' ? checkExtensionOptions(given) : null;
+    if (idle) throw new UsageError('train', idle);
     switch (name) {
       case 'train': return await cmdTrain(options, io);
       case 'eval': return await cmdEval(options, positionals[0], io);
       case 'inspect': return await cmdInspect(options, positionals[0], io);
+      case 'profile': return await cmdProfile(options, io.out);
       default: return await cmdDemo(options, io);
     }
   } catch (e) {

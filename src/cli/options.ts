@@ -65,9 +65,10 @@ function convert(cmd: string, spec: OptionSpec, raw: string): string | number | 
 }
 
 /** Parse `argv` (after the command name) against a command's table. */
-export function parseOptions(cmd: CommandSpec, argv: string[]): { options: ParsedOptions; positionals: string[] } {
+export function parseOptions(cmd: CommandSpec, argv: string[]): { options: ParsedOptions; positionals: string[]; given: string[] } {
   const byName = new Map(cmd.options.map((o) => [o.name, o]));
   const options: ParsedOptions = {};
+  const given: string[] = [];
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -80,6 +81,7 @@ export function parseOptions(cmd: CommandSpec, argv: string[]): { options: Parse
     if (eqAt >= 0) [name, value] = [name.slice(0, eqAt), name.slice(eqAt + 1)];
     const spec = byName.get(name);
     if (!spec) throw new UsageError(cmd.name, `unknown option --${name} (see 'rejuv ${cmd.name} --help')`);
+    if (!given.includes(name)) given.push(name);
     if (spec.type === 'boolean') {
       if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(cmd.name, `--${name} takes no value (or =true/=false), got '${value}'`);
       options[name] = value !== 'false';
@@ -99,7 +101,7 @@ export function parseOptions(cmd: CommandSpec, argv: string[]): { options: Parse
   if (positionals.length !== want.length) {
     throw new UsageError(cmd.name, want.length ? `expected ${want.map((p) => p.toUpperCase()).join(' ')}, got ${positionals.length ? positionals.join(' ') : 'nothing'}` : `unexpected argument '${positionals[0]}'`);
   }
-  return { options, positionals };
+  return { options, positionals, given };
 }
 
 export function formatHelp(cmd: CommandSpec): string {

@@ -15,7 +15,7 @@ import { gammaStats, packLayout } from './device.js';
 import { channelGraphOf } from './fromModel.js';
 import { planWidths, utilization } from './plan.js';
 import { tensor } from '../ops/creation.js';
-import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions } from './nr.js';
+import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions, type SurgeryRecord, type UnreachedRecord } from './nr.js';
 
 /** NR options from the parsed `--nr…` values (as stored in the run config). */
 export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
@@ -37,7 +37,7 @@ export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
 }
 
 /** Per-layer alive/total/fixed, utilization in both modes and the widths a rejuvenation would produce now. */
-export function inspectModel(model: ZooModel): Record<string, unknown> {
+export function inspectModel(model: ZooModel): { layers: { name: string; alive: number; total: number; fixed: boolean; plannedWidth: number }[]; utilization: { params: number; flops: number }; expansionRate: number } {
   if (backend().name !== 'cpu') fail('rejuv inspect', 'the NR section is computed on the reference backend');
   // One forward records every conv's output size (FLOPs mode).
   const o = model.options;
@@ -61,8 +61,27 @@ export function inspectModel(model: ZooModel): Record<string, unknown> {
 
 const nrEnabled = (cfg: TrainConfig): boolean => Boolean(cfg.plugin?.nr);
 
+/** `rejuv inspect`'s NR section as a table: one row per NR unit, then utilization and the surgery. */
+export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord }): string[] {
+  const head = ['layer', 'alive', 'total', 'fixed', 'planned width'];
+  const rows = info.layers.map((l) => [l.name, String(l.alive), String(l.total), l.fixed ? 'yes' : '', String(l.plannedWidth)]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
+  const out = [
+    'Neural Rejuvenation (dead rule of nr-spec §1.4 on this checkpoint’s γ):',
+    `  ${fmt(head)}`, `  ${w.map((n) => '-'.repeat(n)).join('  ')}`, ...rows.map((r) => `  ${fmt(r)}`),
+    `  utilization ${info.utilization.params.toFixed(3)} of the conv parameters, ${info.utilization.flops.toFixed(3)} of the conv FLOPs; a rejuvenation now would expand by ${info.expansionRate.toFixed(3)} to the planned widths`,
+  ];
+  const s = info.surgery;
+  if (s) out.push(`  surgery after epoch ${s.epoch}${s.forced ? ' (forced)' : ''} at u ${s.utilization.toFixed(3)}: widths ${s.widthsBefore.join(',')} → ${s.widths.join(',')} (rate ${s.rate.toFixed(3)}), conv parameters ${s.denseParams} dense / ${s.effectiveParams} effective`);
+  const t = info.targetNotReached;
+  if (t) out.push(`  target not reached: u = ${t.utilization.toFixed(3)} > T = ${t.target} after ${t.monitorEpochs} monitoring epochs; no surgery`);
+  return out;
+}
+
 registerExtension({
   name: 'nr',
+  enabledBy: 'nr',
   options: [
     { name: 'nr', type: 'boolean', help: 'Neural Rejuvenation: L1 on BN scales, monitor utilization, rejuvenate once it is ≤ the target' },
     { name: 'nr-target', type: 'number', default: 0.25, help: 'utilization threshold T (0.25 CIFAR recipe, 0.5 ImageNet); ≥ 0.999 disables NR' },
@@ -84,8 +103,13 @@ registerExtension({
     if (!nrEnabled(cfg)) return null;
     return new NeuralRejuvenation(model, nrOptionsFrom(cfg.plugin!, cfg.seed)).plugin();
   },
-  inspect(_ckpt, model) {
-    return inspectModel(model);
+  inspect(ckpt, model) {
+    const info = inspectModel(model);
+    const state = ckpt.hasMeta('plugin') ? ckpt.meta<{ surgery?: SurgeryRecord | null; unreached?: UnreachedRecord | null }>('plugin') : null;
+    return { ...info, ...(state?.surgery ? { surgery: state.surgery } : {}), ...(state?.unreached ? { targetNotReached: state.unreached } : {}) };
+  },
+  formatInspect(info) {
+    return formatInspectNR(info as ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord });
   },
   // A constant λ strong enough for ~50 steps per epoch (spec §8.2), and a cap on monitoring epochs, keep
   // `npm start` within its ~5-minute budget on a 2-core CPU.

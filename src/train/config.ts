@@ -31,6 +31,19 @@ export const DEFAULT_CONFIG: Omit<TrainConfig, 'model' | 'dataset' | 'out'> = {
   milestones: [], gamma: 0.1, schedule: 'multistep', seed: 0, resume: false,
 };
 
+/**
+ * Why `milestones` cannot be a multistep schedule of `epochs` epochs, or null: each must be a whole epoch
+ * index in 1 … epochs − 1 (0 would lower the LR before training starts; ≥ epochs never takes effect), in
+ * increasing order without repeats.
+ */
+export function milestoneProblem(milestones: readonly number[], epochs: number): string | null {
+  const bad = milestones.find((m) => !Number.isInteger(m) || m < 1 || m >= epochs);
+  if (bad !== undefined) return `each milestone must be a whole epoch in 1…${epochs - 1} (the LR changes at the start of that 0-based epoch of ${epochs}), got ${bad}`;
+  const i = milestones.findIndex((m, k) => k > 0 && m <= milestones[k - 1]);
+  if (i > 0) return `milestones must increase, got ${milestones[i - 1]} then ${milestones[i]} (${milestones.join(',')})`;
+  return null;
+}
+
 /** Milestones at 50 % and 75 % of the run (the paper's CIFAR recipe), for when none are given. */
 export const defaultMilestones = (epochs: number): number[] => [Math.floor(epochs * 0.5), Math.floor(epochs * 0.75)].filter((m, i, a) => m > 0 && a.indexOf(m) === i);
 

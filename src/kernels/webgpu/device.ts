@@ -3,7 +3,7 @@
  */
 import { RejuvError } from '../../tensor/errors.js';
 
-const NO_ADAPTER = `init: no WebGPU adapter was found. In Node, run \`bash scripts/setup.sh\` (it installs Mesa's
+const NO_ADAPTER = `no WebGPU adapter was found. In Node, run \`bash scripts/setup.sh\` (it installs Mesa's
 lavapipe software Vulkan driver when there is no GPU), or install your GPU's Vulkan driver; in a browser,
 use one with WebGPU enabled (Chromium: --enable-unsafe-webgpu for software adapters). The reference
 backend works everywhere: \`await rj.init({ backend: 'cpu' })\`.`;
