@@ -3,8 +3,9 @@
 The state-dict names and shapes of these modules are what rejuv's `stateDict()` must produce
 (test/nn.test.ts checks them against test/goldens/nn.json, written by scripts/goldens/nn.py), and
 a rejuv checkpoint loads into them by name. Architectures: nr-spec §5.3 (post-activation units
-conv -> BN -> ReLU, bias-free convs, GAP + Linear classifier). Init is not reproduced here (the
-random generators differ); only the structure.
+conv -> BN -> ReLU, bias-free convs, GAP + Linear classifier). `init_like_rejuv` applies the same
+initialization *distributions* as rejuv (spec §5.1; the random generators differ, so not the same
+values); `VGG.nr_units` / `VGG.pooled` are what scripts/torch_twin.py's Neural Rejuvenation needs.
 
 Run with Debian's interpreter: /usr/bin/python3 (python3-torch 1.13).
 """
@@ -66,8 +67,17 @@ class VGG(nn.Module):
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Linear(c, num_classes)
 
+    def pooled(self, x):
+        """The feature vector [N, C] the classifier reads (global average pooling of the last unit)."""
+        return torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1)
+
     def forward(self, x):
-        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+        return self.classifier(self.pooled(x))
+
+    def nr_units(self):
+        """[(name, conv, bn)] of every conv-BN unit in topological order (a VGG chain: none is fixed)."""
+        f = self.features
+        return [(f'features.{i}', f[i], f[i + 1]) for i in range(len(f)) if isinstance(f[i], nn.Conv2d)]
 
 
 class Block(nn.Module):
@@ -180,6 +190,26 @@ class DenseNet(nn.Module):
 
     def forward(self, x):
         return self.classifier(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+
+def init_like_rejuv(model, gamma=None):
+    """rejuv's initialization (src/nn/models/common.ts, spec §5.1), in distribution: convs He normal
+    fan-out N(0, 2/(k·k·C_out)); BN γ = 0.5 for VGG models, 1 otherwise, β = 0, running stats 0 / 1;
+    Linear classifier N(0, 0.01²), bias 0."""
+    if gamma is None:
+        gamma = 0.5 if isinstance(model, VGG) else 1.0
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1]
+            nn.init.normal_(m.weight, 0.0, (2.0 / (k * m.out_channels)) ** 0.5)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.constant_(m.weight, gamma)
+            nn.init.zeros_(m.bias)
+            m.reset_running_stats()
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, 0.01)
+            nn.init.zeros_(m.bias)
+    return model
 
 
 def create_model(name, width_multiplier=1.0, in_channels=3, num_classes=None, widths=None):
