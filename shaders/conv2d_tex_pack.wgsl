@@ -27,11 +27,12 @@ struct U {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let e = flat_index(wid, nwg, lid, 64u);
   if (e >= u.quads) { return; }
-  let ty = e / u.w4; // staged row: plane·HP + yy
+  // div_fast: lavapipe turns a vector u32 division into one scalar div per lane (lib/index).
+  let ty = div_fast(e, u.w4); // staged row: plane·HP + yy
   let x4 = e - ty * u.w4;
-  let plane = ty / u.hp; // nl·C8 + c
+  let plane = div_fast(ty, u.hp); // nl·C8 + c
   let yy = ty - plane * u.hp;
-  let nl = plane / u.c8;
+  let nl = div_fast(plane, u.c8);
   let c = plane - nl * u.c8;
   let y = i32(yy) - u.ph;
   let inside = c < u.c && y >= 0 && y < i32(u.h);
