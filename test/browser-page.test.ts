@@ -116,6 +116,30 @@ it('runs Neural Rejuvenation from the UI: neurons die under λ, then the network
   await waitFor(page, 'the pause', (st) => st.state === 'paused', 30_000);
   await page.waitForTimeout(600);
   await page.screenshot({ path: join(artifacts, 'training-page-nr.png'), fullPage: true });
+  // The shared chart module (src/train/charts.ts, as in report.html): the surgery marked on every chart,
+  // the target line drawn, y tick labels numbers that fit their axis.
+  const charts = await page.evaluate(() => {
+    const reg = (globalThis as unknown as { __rejuvCharts: Record<string, any> }).__rejuvCharts; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const measure = document.createElement('canvas').getContext('2d')!;
+    return ['page-loss', 'page-util', 'page-alive'].map((id) => {
+      const u = reg[id];
+      const y = u.axes.filter((a: any) => a.side === 1 || a.side === 3).map((a: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        measure.font = a.font[0];
+        const labels: string[] = (a._values ?? []).filter((l: string) => l !== '');
+        return { labels, fits: labels.every((l) => measure.measureText(l).width / devicePixelRatio + a.ticks.size + a.gap <= a._size + 0.5) };
+      });
+      return { id, markersDrawn: u.markersDrawn, hlines: u.spec.spec.hlines?.length ?? 0, y };
+    });
+  });
+  for (const c of charts) {
+    expect(c.markersDrawn, `${c.id}: surgery marker`).toBe(1);
+    for (const a of c.y) {
+      expect(a.labels.length).toBeGreaterThan(0);
+      expect(a.labels.every((l: string) => Number.isFinite(Number(l))), `${c.id}: ${a.labels.join(' ')}`).toBe(true);
+      expect(a.fits, `${c.id}: ${a.labels.join(' ')} fit`).toBe(true);
+    }
+  }
+  expect(charts.find((c) => c.id === 'page-util')!.hlines).toBe(1);
   // Reset frees the run: model (rejuvenated), optimizer state, NR's and the monitor's device tensors.
   await page.click('#reset');
   const after = await waitFor(page, 'the reset', (st) => st.state === 'ready', 30_000);

@@ -237,15 +237,38 @@ describe('progress and report pieces', () => {
     log.step({ ...p, done: 6 }); // within the interval: suppressed
     expect(plain).toBe('epoch 1/3 5/10 loss 1.2346 acc 50.00% 100 img/s ETA 1m15s\n');
   });
-  it('charts plugin series: numbers as one line, arrays and objects as one line per element', async () => {
-    const { chartsFor } = await import('../src/train/report.js');
+  it('report charts: NR series by layer name, the target line, widths before/after, the surgery marked on every epoch axis', async () => {
+    const { reportCharts } = await import('../src/train/report.js');
+    const surgery = { epoch: 2, step: 20, utilization: 0.2, target: 0.25, forced: false, lambda: 0.01, layers: ['features.0', 'features.3'], alive: [8, 6], widthsBefore: [16, 32], widths: [20, 40], rate: 1.5, convParamsBefore: 4608, denseParams: 7200, effectiveParams: 5000 };
     const rows = [
-      { epoch: 1, lr: 0.1, trainLoss: 2, trainAcc: 0.1, testLoss: 2, testAcc: 0.1, utilization: 1, alivePerLayer: [16, 32], phase: 'monitor' },
-      { epoch: 2, lr: 0.1, trainLoss: 1, trainAcc: 0.5, testLoss: 1.5, testAcc: 0.4, utilization: 0.5, alivePerLayer: [8, 30], phase: 'monitor' },
+      { epoch: 1, lr: 0.1, trainLoss: 2, trainAcc: 0.1, testLoss: 2, testAcc: 0.1, utilization: 1, lambda: 0.01, target: 0.25, alivePerLayer: [16, 32], phase: 'monitor', convParams: 4608, effectiveParams: 4608, params: 17928, myExtra: 3 },
+      { epoch: 2, lr: 0.1, trainLoss: 1, trainAcc: 0.5, testLoss: 1.5, testAcc: 0.4, utilization: 0.2, lambda: 0.01, target: 0.25, alivePerLayer: [8, 6], phase: 'monitor', surgery, convParams: 7200, effectiveParams: 5000, params: 25000 },
+      { epoch: 3, lr: 0.01, trainLoss: 0.9, trainAcc: 0.6, testLoss: 1.2, testAcc: 0.5, trainObjective: 1.9, trainLossS: 1, trainLossR: 0.9, utilization: 0.9, lambda: 0, target: 0.25, alivePerLayer: [18, 40], phase: 'rejuvenated', convParams: 7200, effectiveParams: 5000, params: 25000 },
     ];
-    const charts = chartsFor(rows);
-    expect(charts.map((c) => c.title)).toEqual(['loss', 'accuracy', 'learning rate', 'utilization', 'alivePerLayer']);
-    expect(charts[3].series[0].values).toEqual([1, 0.5]);
-    expect(charts[4].series.map((s) => [s.label, s.values])).toEqual([['alivePerLayer[0]', [16, 8]], ['alivePerLayer[1]', [32, 30]]]);
+    const charts = reportCharts(rows);
+    expect(charts.map((c) => c.id)).toEqual(['accuracy', 'loss', 'lr', 'utilization', 'alive', 'widths', 'params', 'myExtra']);
+    const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
+    for (const c of charts.filter((c) => c.id !== 'widths')) expect(c.markers, c.id).toEqual([{ x: 2, label: 'surgery: u 0.200' }]);
+    expect(byId.accuracy.series[1].values).toEqual([10, 40, 50]);
+    expect(byId.loss.series.map((s) => s.label)).toEqual(['train', 'test', 'train objective CE_S + CE_R']);
+    expect(byId.utilization.hlines).toEqual([{ value: 0.25, label: 'target T = 0.25' }]);
+    expect(byId.utilization.series[1]).toMatchObject({ label: 'λ', axis: 1, values: [0.01, 0.01, 0] });
+    expect(byId.alive.series.map((s) => [s.label, s.values])).toEqual([['features.0', [16, 8, 18]], ['features.3', [32, 6, 40]]]);
+    expect(byId.alive.series[0].dash).not.toEqual(byId.alive.series[1].dash); // equal widths must not hide each other
+    expect(byId.widths).toMatchObject({ categories: ['features.0', 'features.3'], series: [{ values: [16, 32] }, { values: [20, 40] }] });
+    expect(byId.params.series.map((s) => s.values)).toEqual([[17928, 25000, 25000], [4608, 7200, 7200], [4608, 5000, 5000]]);
+  });
+  it('tick labels: plain numbers at any magnitude, neighbours distinct', async () => {
+    const { chartKit } = await import('../src/train/charts.js');
+    const { ticks } = chartKit();
+    expect(ticks([0, 5000, 10000, 15000, 20000], 5000)).toEqual(['0', '5000', '10000', '15000', '20000']);
+    expect(ticks([0.1, 0.15, 0.2], 0.05)).toEqual(['0.10', '0.15', '0.20']);
+    expect(ticks([5, 7.5, 10], 2.5)).toEqual(['5.0', '7.5', '10.0']);
+    expect(ticks([0, 1e-4, 2e-4], 1e-4)).toEqual(['0', '1e-4', '2e-4']);
+    expect(ticks([1e6, 1.5e6, 2e6], 5e5)).toEqual(['1.0e+6', '1.5e+6', '2.0e+6']);
+    for (const labels of [ticks([17000, 17500, 18000], 500), ticks([0.0005, 0.001, 0.0015], 0.0005)]) {
+      expect(new Set(labels).size).toBe(labels.length);
+      for (const l of labels) expect(Number.isFinite(Number(l))).toBe(true);
+    }
   });
 });

@@ -1,9 +1,11 @@
 /**
- * The page's live charts: three uPlot line charts (loss and accuracy; utilization and λ; alive
- * neurons per layer) and a hand-drawn canvas heatmap of |γ| per channel over time (uPlot has no
+ * The page's live charts: three uPlot line charts (loss and accuracy; utilization with its target and
+ * λ; alive neurons per layer), drawn by the chart module report.html uses too (src/train/charts.ts),
+ * the surgery marked on each, and a hand-drawn canvas heatmap of |γ| per channel over time (uPlot has no
  * heatmap), where dying channels fade to black and rejuvenated ones appear as new rows.
  */
 import uPlot from 'uplot';
+import { chartKit, type ChartSpec } from '../src/train/charts.js';
 import type { EpochReport, StepReport } from './session.js';
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -27,6 +29,8 @@ export class RunHistory {
   gammas: Float32Array[][] = [];
   events: { step: number; text: string }[] = [];
   epochs: EpochReport[] = [];
+  /** NR's utilization target (drawn as a line), null without NR. */
+  constructor(public target: number | null = null) {}
 
   addStep(r: StepReport): void {
     const n = r.neurons;
@@ -52,31 +56,37 @@ export class RunHistory {
   }
 }
 
-/** Vertical markers at NR events (rejuvenation) on a uPlot chart. */
-function eventMarkers(history: () => RunHistory): uPlot.Plugin {
+const kit = chartKit();
+
+/** The page's charts as data (src/train/charts.ts draws them, as it draws report.html's). */
+export function pageCharts(h: RunHistory): { loss: ChartSpec; util: ChartSpec; alive: ChartSpec } {
+  const markers = h.events.map((e) => ({ x: e.step, label: e.text.startsWith('rejuvenated') ? 'surgery' : e.text }));
+  const base = { x: h.steps, xLabel: 'step', markers };
   return {
-    hooks: {
-      draw: (u) => {
-        const { ctx } = u;
-        ctx.save();
-        ctx.strokeStyle = '#c00';
-        ctx.setLineDash([4, 4]);
-        for (const e of history().events) {
-          const x = u.valToPos(e.step, 'x', true);
-          ctx.beginPath();
-          ctx.moveTo(x, u.bbox.top);
-          ctx.lineTo(x, u.bbox.top + u.bbox.height);
-          ctx.stroke();
-        }
-        ctx.restore();
-      },
+    loss: {
+      ...base, id: 'page-loss', title: '', yLabel: 'loss', y2Label: 'accuracy', y2Range: [0, 1],
+      series: [
+        { label: 'loss', values: h.loss, color: '#bbb', width: 1, points: false },
+        { label: 'loss (avg)', values: h.lossAvg, color: PALETTE[0], points: false },
+        { label: 'train acc (avg)', values: h.acc, color: PALETTE[1], axis: 1, points: false },
+        { label: 'test acc', values: h.testAcc, color: PALETTE[2], axis: 1, points: true },
+      ],
+    },
+    util: {
+      ...base, id: 'page-util', title: '', yLabel: 'utilization', yRange: [0, 1.05], y2Label: 'λ',
+      series: [{ label: 'utilization', values: h.util, color: PALETTE[4], points: false }, { label: 'λ', values: h.lambda, color: PALETTE[6], axis: 1, points: false }],
+      hlines: h.target === null ? [] : [{ value: h.target, label: `target T = ${h.target}` }],
+    },
+    alive: {
+      ...base, id: 'page-alive', title: '', yLabel: 'alive neurons',
+      series: h.layerNames.map((name, i) => ({ label: name.replace('features.', 'conv '), values: h.alive[i] ?? [], color: PALETTE[i % PALETTE.length], points: false, ...kit.overlapStyle(i) })),
     },
   };
 }
 
 export class Charts {
-  private readonly loss: uPlot;
-  private readonly util: uPlot;
+  private loss: uPlot | null = null;
+  private util: uPlot | null = null;
   private alive: uPlot | null = null;
   private aliveLayers = -1;
   private readonly heat: HTMLCanvasElement;
@@ -84,32 +94,18 @@ export class Charts {
   draws = 0;
 
   constructor(private readonly el: { loss: HTMLElement; util: HTMLElement; alive: HTMLElement; heat: HTMLCanvasElement }, private history: RunHistory) {
-    const h = () => this.history;
-    this.loss = new uPlot({
-      ...sized(el.loss),
-      plugins: [eventMarkers(h)],
-      scales: { x: { time: false }, acc: { range: [0, 1] } },
-      series: [
-        { label: 'step' },
-        { label: 'loss', stroke: '#bbb', width: 1, scale: 'loss' },
-        { label: 'loss (avg)', stroke: PALETTE[0], width: 2, scale: 'loss' },
-        { label: 'train acc (avg)', stroke: PALETTE[1], width: 2, scale: 'acc' },
-        { label: 'test acc', stroke: PALETTE[2], width: 2, scale: 'acc', spanGaps: true, points: { show: true, size: 7 } },
-      ],
-      axes: [{ label: 'step' }, { scale: 'loss', label: 'loss' }, { scale: 'acc', side: 1, label: 'accuracy', grid: { show: false } }],
-    }, [[], [], [], [], []], el.loss);
-    this.util = new uPlot({
-      ...sized(el.util),
-      plugins: [eventMarkers(h)],
-      scales: { x: { time: false }, u: { range: [0, 1.05] }, l: { range: (_u, _min, max) => [0, Math.max(max * 1.1, 1e-6)] } },
-      series: [
-        { label: 'step' },
-        { label: 'utilization', stroke: PALETTE[4], width: 2, scale: 'u' },
-        { label: 'λ', stroke: PALETTE[6], width: 2, scale: 'l', value: (_u, v) => (v == null ? '—' : v.toExponential(1)) },
-      ],
-      axes: [{ label: 'step' }, { scale: 'u', label: 'utilization' }, { scale: 'l', side: 1, label: 'λ', grid: { show: false }, values: (_u, vals) => vals.map((v) => v.toExponential(0)), size: 60 }],
-    }, [[], [], []], el.util);
     this.heat = el.heat;
+    this.mountFixed();
+  }
+
+  private mountFixed(): void {
+    const specs = pageCharts(this.history);
+    this.loss?.destroy();
+    this.util?.destroy();
+    this.el.loss.replaceChildren();
+    this.el.util.replaceChildren();
+    this.loss = kit.mount(uPlot, this.el.loss, specs.loss, sized(this.el.loss));
+    this.util = kit.mount(uPlot, this.el.util, specs.util, sized(this.el.util));
   }
 
   /** A new run (reset): fresh history, charts emptied. */
@@ -118,30 +114,28 @@ export class Charts {
     this.alive?.destroy();
     this.alive = null;
     this.aliveLayers = -1;
+    this.el.alive.replaceChildren();
+    this.mountFixed(); // the target line may have changed
     this.draw();
   }
 
-  private ensureAliveChart(): uPlot {
+  private ensureAliveChart(spec: ChartSpec): uPlot {
     const n = this.history.alive.length;
     if (this.alive && this.aliveLayers === n) return this.alive;
     this.alive?.destroy();
     this.el.alive.replaceChildren();
     this.aliveLayers = n;
-    this.alive = new uPlot({
-      ...sized(this.el.alive),
-      plugins: [eventMarkers(() => this.history)],
-      scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.05)] } },
-      series: [{ label: 'step' }, ...this.history.layerNames.map((name, i) => ({ label: name.replace('features.', 'conv '), stroke: PALETTE[i % PALETTE.length], width: 2 }))],
-      axes: [{ label: 'step' }, { label: 'alive neurons' }],
-    }, [[], ...this.history.layerNames.map(() => [])], this.el.alive);
+    this.alive = kit.mount(uPlot, this.el.alive, spec, sized(this.el.alive));
     return this.alive;
   }
 
   draw(): void {
     const h = this.history;
-    this.loss.setData([h.steps, h.loss, h.lossAvg, h.acc, h.testAcc]);
-    this.util.setData([h.steps, h.util, h.lambda]);
-    if (h.alive.length) this.ensureAliveChart().setData([h.steps, ...h.alive]);
+    const specs = pageCharts(h);
+    if (this.util && (this.util as uPlot & { spec?: { spec: ChartSpec } }).spec?.spec.hlines?.length !== specs.util.hlines?.length) this.mountFixed();
+    kit.update(this.loss!, specs.loss);
+    kit.update(this.util!, specs.util);
+    if (h.alive.length) kit.update(this.ensureAliveChart(specs.alive), specs.alive);
     drawHeatmap(this.heat, h);
     if (h.steps.length) this.draws++;
   }

@@ -113,6 +113,7 @@ async function run(): Promise<void> {
   try {
     if (!session) {
       const opts = readOptions();
+      history.target = opts.nr.enabled ? opts.nr.target : null;
       const data = await loadMnist(opts.trainCount, opts.testCount);
       session = new Session(opts, data, nrPluginFactory);
       setState('running');

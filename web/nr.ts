@@ -8,5 +8,7 @@ import type { PluginFactory } from './session.js';
 
 export const nrPluginFactory: PluginFactory = (model, o) => {
   const nr = new NeuralRejuvenation(model, { target: o.target, lambda: o.lambda });
-  return { plugin: nr.plugin(), dispose: () => nr.dispose() };
+  const plugin = nr.plugin();
+  // The page charts λ live, per step: the one in effect now (metrics() describes the epoch just ended).
+  return { plugin: { ...plugin, metrics: () => ({ ...plugin.metrics!(), lambda: nr.lambda.value }) }, dispose: () => nr.dispose() };
 };

@@ -406,6 +406,7 @@ export class NeuralRejuvenation {
       alivePerLayer: c ? c.alive : surgeryNow ? this.surgery!.alive : this.lastAlive,
       ...(c?.aliveS ? { aliveSPerLayer: c.aliveS, aliveRPerLayer: c.aliveR } : {}),
       phase: checked ? 'monitor' : this.phase,
+      target: this.target,
       ...(surgeryNow ? { surgery: this.surgery } : {}),
       ...(this.unreached?.epoch === this.epochs ? { targetNotReached: this.unreached } : {}),
       // Before surgery every conv weight is in use; after it, Scheme A's zero cross blocks are not counted.
@@ -471,6 +472,7 @@ export class NeuralRejuvenation {
       endOfEpoch: (_ctx: EpochContext) => this.endOfEpoch(),
       metrics: () => this.metrics(),
       epochNote: () => this.epochNote(),
+      layerNames: () => this.mg.graph.units.map((u) => u.name),
       summary: () => this.summary(),
       state: () => this.state(),
       loadState: (s) => this.loadState(s as NRState),

@@ -75,6 +75,8 @@ export interface TrainingPlugin {
   metrics?(): Record<string, unknown>;
   /** A short note appended to this epoch's console line (e.g. "u 0.412 λ 1.5e-4"). */
   epochNote?(): string | null;
+  /** Names of the layers whose per-layer metrics the plugin reports (e.g. NR's alivePerLayer), for charts. */
+  layerNames?(): string[];
   /** One line on the run's outcome for the console summary and the report (e.g. the surgery, or why there was none). */
   summary?(): string | null;
   /** Saved in and restored from checkpoints (JSON-serializable). */

@@ -303,7 +303,7 @@ export class Trainer {
       progress: `epoch ${last.epoch}/${this.totalEpochs}: test accuracy ${(100 * (last.testAcc as number)).toFixed(2)}%, ${fmtDuration(rows.reduce((s, r) => s + (r.seconds as number), 0))} of training`,
       ...(this.plugin?.summary?.() ? { [this.plugin.name]: this.plugin.summary!()! } : {}),
       device: backend().info().description || backend().name,
-    }, rows);
+    }, rows, this.plugin?.layerNames?.());
   }
 }
 
