@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -193,6 +193,30 @@ describe('run folders never lose work (issue 12 item 1)', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/no-data/);
     expect(existsSync(join(dir, 'fresh'))).toBe(false);
+  });
+  it('an unwritable --out is refused before anything runs (checked as an unprivileged user)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    if (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) {
+      console.warn('cli.test: needs root and setpriv to run the CLI as an unprivileged user; skipped');
+      return;
+    }
+    const { bundleCli } = await import('./helpers/cli-bundle.js');
+    const cliJs = await bundleCli('cli-stderr');
+    // A folder others may enter but not write to, on a path they can walk (the test's own folder is 0700).
+    const locked = mkdtempSync(join(tmpdir(), 'rejuv-locked-'));
+    chmodSync(locked, 0o755);
+    const r = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliJs, 'train', ...TINY, '--epochs', '1', '--out', join(locked, 'run')], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^rejuv train: --out: .*rejuv-locked-\w+\/run: .*rejuv-locked-\w+ is not writable \(EACCES\)\n$/);
+    expect(readdirSync(locked)).toEqual([]);
+    rmSync(locked, { recursive: true, force: true });
+  });
+  it('a run that fails in its first epoch removes the folders it created', async () => {
+    const out = join(dir, 'diverge-fresh', 'run');
+    const r = await cli('train', ...TINY.map((a) => (a === '64' ? '96' : a)), '--epochs', '1', '--milestones', '', '--lr', '1e38', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/non-finite loss .* no checkpoint was written yet/);
+    expect(existsSync(join(dir, 'diverge-fresh'))).toBe(false);
   });
   it('--overwrite replaces the run: the old metrics and checkpoint are gone', async () => {
     const out = join(dir, 'run');
