@@ -4,6 +4,7 @@
  * (NR runs solid, baselines dashed) by epoch, from the runs' metrics.jsonl. No dependencies.
  *
  *   node scripts/nr-plot.mjs --runs runs/spec81 --seeds 0,1,2,3 --out docs/spec81-curves.svg --title "spec §8.1"
+ *   (--nr-label L / --baseline-label L: folders named L-seed<s>; defaults nr, baseline)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +20,9 @@ const rows = (label, seed) => {
   const f = join(dir, `${label}-seed${seed}`, 'metrics.jsonl');
   return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : null;
 };
-const nr = seeds.map((s) => rows('nr', s)).filter(Boolean);
-const base = seeds.map((s) => rows('baseline', s)).filter(Boolean);
+// --nr-label / --baseline-label: the run folders' prefix (<label>-seed<s>), e.g. nr-lambda0.01 for nr-experiment.mjs --real-data.
+const nr = seeds.map((s) => rows(opt('nr-label', 'nr'), s)).filter(Boolean);
+const base = seeds.map((s) => rows(opt('baseline-label', 'baseline'), s)).filter(Boolean);
 const maxEpoch = Math.max(...[...nr, ...base].map((r) => r.length));
 
 const W = 760, H = 300, pad = { l: 48, r: 12, t: 28, b: 36 }, gap = 40, pw = (W - pad.l - pad.r - gap) / 2, ph = H - pad.t - pad.b;
@@ -42,7 +44,7 @@ function panel(x0, name, yMin, yMax, series, yFmt) {
     if (s.mark) parts.push(`<circle cx="${sx(s.mark[0])}" cy="${sy(s.mark[1])}" r="3" fill="${s.color}"/>`);
   }
 }
-const surgeryOf = (r) => r.find((x) => x.rejuvenated);
+const surgeryOf = (r) => r.find((x) => x.surgery || x.rejuvenated);
 panel(pad.l, `${title}: utilization (NR runs; dot = surgery)`, 0, 1,
   nr.map((r, i) => ({ color: colors[i], points: r.map((x) => [x.epoch, x.utilization]), mark: surgeryOf(r) ? [surgeryOf(r).epoch, surgeryOf(r).utilization] : null })), (v) => v.toFixed(2));
 panel(pad.l + pw + gap, 'test accuracy (NR solid, baseline dashed)', 0, 1,
