@@ -42,6 +42,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # importing torch_models must not leave scripts/__pycache__ in the work tree
 
 # ---------------------------------------------------------------------------------------------------
 # src/data/rng.ts and src/tensor/random.ts, bit for bit (no torch needed)
