@@ -17,6 +17,7 @@ import { noGrad, tidy } from '../tensor/engine.js';
 import * as profile from '../tensor/profile.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import { UsageError, type CommandSpec, type ParsedOptions } from './options.js';
+import { withoutDawnLimitWarnings } from './quiet-dawn.js';
 
 export const PROFILE_COMMAND: CommandSpec = {
   name: 'profile',
@@ -84,7 +85,7 @@ export async function cmdProfile(o: ParsedOptions, out: (s: string) => void): Pr
   const input = o.input as number[];
   if (input.length !== 3 || input.some((v) => !Number.isInteger(v) || v < 1)) throw new UsageError('profile', `--input must be C,H,W (three positive integers), got ${input.join(',')}`);
   for (const k of ['batch-size', 'steps', 'classes'] as const) if ((o[k] as number) < 1) throw new UsageError('profile', `--${k} must be ≥ 1, got ${o[k]}`);
-  await init({ backend: 'webgpu' });
+  await withoutDawnLimitWarnings(() => init({ backend: 'webgpu' }));
   try {
     const s = await makeStep(o);
     for (let i = 0; i < 3; i++) await s.step();
