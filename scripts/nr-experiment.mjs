@@ -19,7 +19,7 @@
  *      node scripts/build.mjs && node scripts/nr-experiment.mjs --dataset synthetic --seeds 0,1 \
  *        --width 0.5 --epochs 6 --train-limit 1200 --test-limit 600 --nr-args "--nr-adaptive --nr-lambda0 0.05 --nr-lambda-step 0.05"
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
@@ -185,7 +185,11 @@ async function realData() {
    * resumable (a run takes minutes): an unfinished one is run again; a finished one (.done) is reused.
    */
   const python = opt('python', '/usr/bin/python3');
-  const twinOn = !flag('no-twin');
+  let twinOn = !flag('no-twin');
+  if (twinOn && spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0) {
+    log(`no PyTorch twin: ${python} cannot import torch (Debian: apt-get install python3-torch; --python PATH for another interpreter)`);
+    twinOn = false;
+  }
   const twinFlag = { '--nr-max-monitor-epochs': '--max-monitor-epochs', '--nr-monitor-limit': '--monitor-limit', '--nr-adaptive': '--adaptive' };
   function twinArgs(args) {
     // rejuv train's flags → torch_twin.py's (the same names but for the few in twinFlag; --backend has no twin).
