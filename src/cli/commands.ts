@@ -3,6 +3,7 @@ import { DATASET_NAMES } from '../data/types.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { getExtensions } from './extensions.js';
 import type { CommandSpec, OptionSpec } from './options.js';
+import { PROFILE_COMMAND } from './profile.js';
 
 const D = DEFAULT_CONFIG;
 
@@ -26,6 +27,9 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'overwrite', type: 'boolean', help: 'replace the run DIR holds (its checkpoint, metrics and report are deleted once the new run has started); without --resume or --overwrite a DIR holding a run is refused' },
   { name: 'train-limit', type: 'int', metavar: 'N', help: 'use the first N training images' },
   { name: 'test-limit', type: 'int', metavar: 'N', help: 'use the first N test images' },
+  { name: 'train-subset', type: 'int', metavar: 'N', help: 'use a seeded random subset of N training images: the same images for every run, and for MNIST and Fashion-MNIST, given N and --subset-seed (excludes --train-limit)' },
+  { name: 'subset-seed', type: 'int', metavar: 'S', help: 'seed of --train-subset, independent of --seed (default: 0)' },
+  { name: 'widths', type: 'numbers', metavar: 'W1,W2,…', help: "explicit width of every conv-BN unit, in the model's order (rejuv inspect lists the units); instead of --width" },
   { name: 'backend', type: 'string', default: 'webgpu', choices: ['webgpu', 'cpu'], help: "'cpu' runs the plain-TypeScript reference backend" },
 ];
 
@@ -57,6 +61,7 @@ export function commands(): Record<string, CommandSpec> {
       positionals: ['ckpt'],
       options: [{ name: 'json', type: 'boolean', help: 'print JSON' }],
     },
+    profile: PROFILE_COMMAND,
     demo: {
       name: 'demo',
       summary: `The embedded default: a small VGG on an MNIST subset${ext.some((e) => e.demo) ? `, baseline and ${ext.filter((e) => e.demo).map((e) => e.demo!.label).join(', ')} side by side` : ''}; prints a summary table and where the reports are.`,

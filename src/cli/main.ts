@@ -61,12 +61,24 @@ export function trainConfig(o: ParsedOptions): TrainConfig {
   if (msWhy) throw new UsageError('train', `--milestones: ${msWhy}`);
   for (const [k, v] of Object.entries({ epochs, 'batch-size': o['batch-size'] })) if ((v as number) < 1) throw new UsageError('train', `--${k} must be ≥ 1, got ${v}`);
   if ((o.width as number) <= 0) throw new UsageError('train', `--width must be > 0, got ${o.width}`);
+  const widths = o.widths as number[] | undefined;
+  if (widths !== undefined) {
+    const bad = widths.find((w) => !Number.isSafeInteger(w) || w < 1);
+    if (!widths.length || bad !== undefined) throw new UsageError('train', `--widths: expected comma-separated positive integers (one per conv-BN unit), got '${widths.join(',')}'`);
+    if (o.width !== 1) throw new UsageError('train', `--widths sets every unit's width; --width ${o.width} would be ignored (give one of them)`);
+  }
+  const trainSubset = o['train-subset'] as number | undefined;
+  if (trainSubset !== undefined && o['train-limit'] !== undefined) throw new UsageError('train', `--train-subset and --train-limit exclude each other (a random subset of N, or the first N), got both`);
+  if (trainSubset !== undefined && trainSubset < 1) throw new UsageError('train', `--train-subset must be ≥ 1, got ${trainSubset}`);
+  if (o['subset-seed'] !== undefined && trainSubset === undefined) throw new UsageError('train', `--subset-seed needs --train-subset`);
+  if ((o['subset-seed'] as number | undefined ?? 0) < 0) throw new UsageError('train', `--subset-seed must be ≥ 0, got ${o['subset-seed']}`);
   return {
     model: o.model as string, width: o.width as number, dataset: o.dataset as string, dataDir: o['data-dir'] as string | undefined,
     epochs, batchSize: o['batch-size'] as number, lr: o.lr as number, momentum: o.momentum as number, weightDecay: o['weight-decay'] as number,
     nesterov: Boolean(o.nesterov), milestones: (o.milestones as number[] | undefined) ?? defaultMilestones(epochs), gamma: o.gamma as number,
     schedule: o.schedule as 'multistep' | 'cosine', seed: o.seed as number, out: o.out as string, resume: Boolean(o.resume), overwrite: Boolean(o.overwrite),
     trainLimit: o['train-limit'] as number | undefined, testLimit: o['test-limit'] as number | undefined,
+    ...(trainSubset !== undefined ? { trainSubset, subsetSeed: (o['subset-seed'] as number | undefined) ?? 0 } : {}), ...(widths ? { widths } : {}),
     plugin: Object.keys(plugin).length ? plugin : undefined,
   };
 }

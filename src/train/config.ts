@@ -22,6 +22,12 @@ export interface TrainConfig {
   overwrite?: boolean;
   trainLimit?: number;
   testLimit?: number;
+  /** A seeded random subset of N training images (`--train-subset`; see `subsetIndices` in src/data/rng.ts). */
+  trainSubset?: number;
+  /** Seed of that subset (`--subset-seed`; set only with `trainSubset`). */
+  subsetSeed?: number;
+  /** Explicit width of every conv-BN unit in topological order (`--widths`); replaces `width`'s defaults. */
+  widths?: number[];
   /** Options of plugins (the NR flags), as parsed by the CLI's extension table. */
   plugin?: Record<string, unknown>;
 }

@@ -22,10 +22,11 @@ import * as ops from '../ops/index.js';
 import { crossEntropy } from '../ops/loss.js';
 import { backend, keep, noGrad, tidy } from '../tensor/engine.js';
 import { RejuvError, fail } from '../tensor/errors.js';
+import * as profile from '../tensor/profile.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import { Checkpoint, OPTIM_PREFIX, saveCheckpoint, toEngine, writeFileAtomic } from './checkpoint.js';
 import { lrAt, type TrainConfig } from './config.js';
-import { createModel, modelFromDescription } from '../nn/models/index.js';
+import { createModel, modelFromDescription, widthsFromList } from '../nn/models/index.js';
 import { SGD, type OptimizerState } from '../nn/optim.js';
 import type { StepOutputs, TrainingPlugin } from './plugin.js';
 import { checkOutDir, createOutDir, removeIfEmpty, removeRunFiles } from './outdir.js';
@@ -101,13 +102,14 @@ export class Trainer {
     const cfg = this.cfg;
     // The folder is checked before anything is created, and created only once the dataset has loaded.
     const out = checkOutDir(cfg.out, { resume: cfg.resume, overwrite: cfg.overwrite });
-    this.data = loadDataset(cfg.dataset, { dataDir: cfg.dataDir, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit });
+    this.data = loadDataset(cfg.dataset, { dataDir: cfg.dataDir, trainLimit: cfg.trainLimit, testLimit: cfg.testLimit, trainSubset: cfg.trainSubset, subsetSeed: cfg.subsetSeed });
     const t = this.data.train;
     const resumeFrom = cfg.resume ? Checkpoint.read(this.checkpointPath) : null;
     this.createdDirs = createOutDir(out, cfg.out);
     manualSeed(cfg.seed);
     if (!resumeFrom) {
-      this.model = createModel(cfg.model, { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses });
+      const mo = { widthMultiplier: cfg.width, inChannels: t.channels, inputSize: t.height, numClasses: t.numClasses };
+      this.model = createModel(cfg.model, { ...mo, widths: cfg.widths ? widthsFromList(cfg.model, mo, cfg.widths, '--widths') : undefined });
       this.plugin = this.hooks.makePlugin?.(this.model, cfg) ?? null;
       this.makeOptimizer();
       this.state = { epochsDone: 0, shift: 0, history: [], config: cfg };
@@ -119,8 +121,9 @@ export class Trainer {
       return;
     }
     const run = resumeFrom.meta<RunState>('run');
-    for (const k of ['model', 'dataset', 'seed', 'batchSize', 'trainLimit', 'testLimit', 'width'] as const) {
-      if (run.config[k] !== cfg[k]) fail('resume', `${this.checkpointPath} was written with --${k} ${run.config[k]}, this run has ${cfg[k]}: resuming would not continue the same run`);
+    for (const k of ['model', 'dataset', 'seed', 'batchSize', 'trainLimit', 'testLimit', 'trainSubset', 'subsetSeed', 'width', 'widths'] as const) {
+      const [was, now] = [run.config[k], cfg[k]].map((v) => (Array.isArray(v) ? v.join(',') : v));
+      if (was !== now) fail('resume', `${this.checkpointPath} was written with --${k} ${was}, this run has ${now}: resuming would not continue the same run`);
     }
     if (JSON.stringify(run.config.plugin ?? {}) !== JSON.stringify(cfg.plugin ?? {})) {
       fail('resume', `${this.checkpointPath} was written with plugin options ${JSON.stringify(run.config.plugin ?? {})}, this run has ${JSON.stringify(cfg.plugin ?? {})}`);
@@ -219,6 +222,7 @@ export class Trainer {
     let lossSum = 0, objectiveSum = 0, correct = 0, seen = 0;
     const sums: Record<string, number> = {};
     const t0 = Date.now();
+    profile.section('train'); // REJUV_PROFILE=1: counted per training step (no-ops otherwise)
     for (let i = 0; i < batches.length; i++) {
       const host = next;
       const b = host.shape[0];
@@ -240,6 +244,7 @@ export class Trainer {
       if (i + 1 < batches.length) next = batches.prepare(i + 1);
       this.steps++;
       const vals = await readAll(outs);
+      profile.step();
       for (const t of outs) t.dispose();
       const loss = vals[0][0];
       if (!Number.isFinite(loss)) {
@@ -297,7 +302,7 @@ export class Trainer {
     const last = rows[rows.length - 1];
     const c = this.cfg;
     writeReport(join(this.cfg.out, 'report.html'), `rejuv: ${c.model} on ${c.dataset}${this.plugin ? ` (${this.plugin.name})` : ''}`, {
-      model: `${c.model} (width ×${c.width}), ${last.params} parameters`,
+      model: `${c.model} (${c.widths ? `widths ${c.widths.join(',')}` : `width ×${c.width}`}), ${last.params} parameters`,
       dataset: `${this.data.name}: ${this.data.train.count} train / ${this.data.test.count} test`,
       schedule: `${c.epochs} epochs${this.state.shift ? ` + ${this.state.shift} added` : ''}, batch ${c.batchSize}, lr ${c.lr} (${c.schedule}${c.schedule === 'multistep' ? ` at ${c.milestones.join(', ') || 'none'}` : ''}), momentum ${c.momentum}, wd ${c.weightDecay}, seed ${c.seed}`,
       progress: `epoch ${last.epoch}/${this.totalEpochs}: test accuracy ${(100 * (last.testAcc as number)).toFixed(2)}%, ${fmtDuration(rows.reduce((s, r) => s + (r.seconds as number), 0))} of training`,
@@ -313,7 +318,9 @@ export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: n
   const f = fwd ?? ((x: Tensor, y: Tensor) => defaultForwardLoss(model, x, y));
   const batches = new EpochBatches(data.test, data, { batchSize });
   let acc: [Tensor, Tensor] | null = null;
+  profile.section('eval'); // REJUV_PROFILE=1: counted per evaluation batch
   for (let i = 0; i < batches.length; i++) {
+    if (i > 0) profile.step();
     const h = batches.prepare(i);
     const next = noGrad(() => tidy(() => {
       const o = f(tensor(h.x, h.shape), tensor(h.y, [h.shape[0]], { dtype: 'int32' }));
@@ -325,6 +332,7 @@ export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: n
     acc?.forEach((t) => t.dispose());
     acc = next;
   }
+  profile.step();
   model.train();
   if (!acc) return { loss: NaN, acc: NaN };
   const [l, c] = await readAll(acc);

@@ -77,8 +77,8 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
 export function texConvPays(g: ConvGeom): boolean {
   const macs = g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
   // 12+ rather than 16+ channels: NR's surgery leaves widths like 15, 31, 63 (⌊alive·r⌋), which pad
-  // by one channel here but fell to the subgroup kernels at 2–4 GFLOP/s (post-surgery step 2.2× the
-  // plain one in the training-step profile, 1.1× after this rule).
+  // by one channel here instead of falling to the subgroup kernels (2–5 GFLOP/s in the profile of the
+  // post-surgery step of vgg_mini at 1×28², N 64; that step's device time 557 → 504 ms, quiet machine).
   return g.co >= 12 && g.ci >= 12 && macs >= 1 << 22;
 }
 
@@ -187,9 +187,9 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
  * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 8 pixels or more and a spatial kernel.
  */
 export function texWgradPays(g: ConvGeom): boolean {
-  // Rows of 7 (28² → 14² → 7² in MNIST-sized nets) pad to 8 like rows of 8 do not, by 1/7 only:
-  // 32→64 and 64→64 at 7², N 64 measured 2.1× the subgroup kernel in the training-step profile.
-  return texConvPays(g) && g.kh * g.kw > 1 && (g.ow >= 8 || g.ow === 7);
+  // Rows of 7 (MNIST's 28² → 14² → 7²) were tried: on a quiet machine the 7² layers of vgg_mini at N 64
+  // took 160 ms of texture work (staging included) against 150 ms on the subgroup kernel, so they stay.
+  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 8;
 }
 
 /**
