@@ -79,4 +79,17 @@ if [ "${REJUV_SKIP_FASHION:-0}" != 1 ] && [ ! -f "$FASHION_DIR/train-images-idx3
     log "Fashion-MNIST is missing ($FASHION_DIR); the test that needs it is skipped until Debian's 'dataset-fashion-mnist' is installed (apt-get install dataset-fashion-mnist, as root), or pass --data-dir to a directory of its IDX files"
   fi
 fi
+# --- Debian's PyTorch, for the PyTorch peer of `npm run bench -- train-step` (bench/torch_step.py), the
+# twin's mechanics test (test/torch-twin.test.ts) and scripts/torch_twin.py. Everything that needs it
+# skips with a message where it is missing, so a failed install is not fatal.
+if [ "${REJUV_SKIP_TORCH:-0}" != 1 ] && ! { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import torch' >/dev/null 2>&1; }; then
+  if is_root && is_debian_like; then
+    apt_update
+    log "installing python3-torch (PyTorch peer of the benchmarks, the twin's test)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2 \
+      || log "could not install Debian's 'python3-torch'; the PyTorch peer and the twin's test will be skipped"
+  else
+    log "Debian's python3-torch is missing: the PyTorch peer of the benchmarks and the twin's mechanics test are skipped (apt-get install python3-torch, as root)"
+  fi
+fi
 exit 0
