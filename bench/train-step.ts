@@ -20,8 +20,7 @@ import { createInterface } from 'node:readline';
 import * as rj from '../src/index.js';
 import { recordFmaPeak, type FmaPeakShape } from '../src/kernels/webgpu/fma-peak.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
-import type { ZooModel } from '../src/nn/graph.js';
-import { NeuralRejuvenation } from '../src/rejuv/nr.js';
+import { syntheticStep, type StepKind } from '../src/cli/profile.js';
 import { engine } from '../src/tensor/engine.js';
 import type { BenchContext } from './main.js';
 import { useTf } from './peers.js';
@@ -41,75 +40,7 @@ type Step = () => Promise<number>;
 const gpu = () => engine.backend as WebGPUBackend;
 const ips = (ms: number) => (BATCH * 1000) / ms;
 
-interface Ours {
-  model: ZooModel;
-  step: Step;
-  dispose(): void;
-}
-
-function batch(): { x: rj.Tensor; y: rj.Tensor } {
-  return { x: rj.randn([BATCH, ...IMAGE], { seed: 1 }), y: rj.tensor(Int32Array.from({ length: BATCH }, (_, i) => i % 10), [BATCH], { dtype: 'int32' }) };
-}
-
-const sgd = (model: ZooModel) => new rj.optim.SGD(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
-
-function plain(): Ours {
-  rj.manualSeed(0);
-  const model = rj.createModel(ARCH, { inChannels: IMAGE[0], inputSize: IMAGE[1], numClasses: 10 });
-  const opt = sgd(model);
-  const { x, y } = batch();
-  const step: Step = async () => {
-    const loss = rj.tidy(() => {
-      const l = rj.crossEntropy(model.forward(x), y);
-      l.backward();
-      opt.step();
-      opt.zeroGrad();
-      return rj.detach(l);
-    });
-    const [v] = await rj.readAll([loss]);
-    loss.dispose();
-    return v[0];
-  };
-  return { model, step, dispose: () => [opt, model, x, y].forEach((t) => t.dispose()) };
-}
-
-/** NR's monitoring step (phase 1) or, with `surgery`, a step of the rejuvenated Scheme A network. */
-async function withNr(surgery: boolean): Promise<Ours & { note: string }> {
-  rj.manualSeed(0);
-  let model = rj.createModel(ARCH, { inChannels: IMAGE[0], inputSize: IMAGE[1], numClasses: 10 });
-  const nr = new NeuralRejuvenation(model, { lambda: 1e-2, target: 0.5, scheme: 'a' });
-  let note = 'λ·sign(γ) fused into SGD, γ statistics each step, counts in the readback';
-  if (surgery) {
-    // Half of every layer dead, then surgery back to the budget: the spec experiment's typical shape.
-    rj.noGrad(() => {
-      for (const u of model.nrUnits()) {
-        const c = u.conv.outChannels;
-        u.bn.registerParameter('weight', rj.tensor(Float32Array.from({ length: c }, (_, i) => (i % 2 ? 0 : 0.5))));
-      }
-    });
-    const res = await nr.rejuvenate();
-    model = nr.model;
-    note = `Scheme A after surgery: ${res.denseParams} dense / ${res.effectiveParams} effective conv params`;
-  }
-  const plugin = nr.plugin();
-  const opt = sgd(model);
-  opt.extras = (n) => plugin.paramUpdateExtras?.(n);
-  const { x, y } = batch();
-  const step: Step = async () => {
-    const outs = rj.tidy(() => {
-      const { loss } = plugin.forwardLoss ? plugin.forwardLoss(x, y, true)! : { loss: rj.crossEntropy(model.forward(x), y) };
-      loss.backward();
-      opt.step();
-      opt.zeroGrad();
-      return [rj.detach(loss), ...(plugin.stepExtras?.() ?? [])];
-    });
-    const vals = await rj.readAll(outs);
-    for (const t of outs) t.dispose();
-    plugin.afterStep?.(vals.slice(1));
-    return vals[0][0];
-  };
-  return { model, step, note, dispose: () => { [opt, x, y].forEach((t) => t.dispose()); nr.dispose(); } };
-}
+const stepOf = (kind: StepKind) => syntheticStep({ model: ARCH, width: 1, batchSize: BATCH, input: IMAGE, classes: 10, kind });
 
 /** PyTorch CPU through bench/torch_step.py, or null (with the reason) where Debian's torch is missing. */
 async function torchPeer(): Promise<{ step: Step; version: string; close(): void } | string> {
@@ -170,7 +101,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   const warmup = ctx.quick ? 1 : 3;
   const runs = ctx.quick ? 4 : 12;
   const figs: Figure[] = [];
-  const ours = plain();
+  const ours = await stepOf('plain');
   const ceil0 = await fmaCeiling(ctx.quick);
 
   // PyTorch CPU, alternating.
@@ -214,12 +145,11 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
 
   // NR monitoring and post-surgery steps, each alternating with the plain step.
   for (const surgery of [false, true]) {
-    const nr = await withNr(surgery);
+    const nr = await stepOf(surgery ? 'post-surgery' : 'nr');
     const [sp, sn] = await alternate(ours.step, nr.step, warmup, runs);
     nr.dispose();
-    nr.model.dispose();
     const label = surgery ? 'NR post-surgery step (Scheme A)' : 'NR monitoring step';
-    figs.push({ name: `${label}, ${NAME}`, value: ips(median(sn)), unit: 'images/s', ms: median(sn), samples: sn, note: nr.note });
+    figs.push({ name: `${label}, ${NAME}`, value: ips(median(sn)), unit: 'images/s', ms: median(sn), samples: sn, note: surgery ? nr.what : 'λ·sign(γ) fused into SGD, γ statistics each step, counts in the readback' });
     figs.push({ name: `${label} / plain step (time)`, value: median(sn) / median(sp), unit: '×', plainMs: median(sp), note: surgery ? (median(sn) <= median(sp) ? 'bar (≤ 1×) met' : 'bar (≤ 1×) NOT met') : '' });
   }
 

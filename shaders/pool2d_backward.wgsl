@@ -45,16 +45,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let i = flat_index(wid, nwg, lid, 256u);
   if (i >= u.total) { return; }
   let per_plane = u32(u.h * u.w);
-  let pr = divmod_fast(i, per_plane);
-  let plane = pr.x;
-  let r = i32(pr.y);
-  let yx = divmod_fast(pr.y, u32(u.w));
-  let hy = i32(yx.x);
-  let wx = i32(yx.y);
+  let plane = i / per_plane;
+  let r = i32(i % per_plane);
+  let hy = r / u.w;
+  let wx = r % u.w;
   let obase = plane * u32(u.oh * u.ow);
   if ({{TILED}} == 1) {
-    let oy = i32(div_fast(u32(hy), u32(u.sh)));
-    let ox = i32(div_fast(u32(wx), u32(u.sw)));
+    let oy = hy / u.sh;
+    let ox = wx / u.sw;
     var g = 0.0;
     if (oy < u.oh && ox < u.ow) {
       let o = obase + u32(oy * u.ow + ox);

@@ -23,7 +23,7 @@ fn offset_of(flat: u32, rank: u32, shape: array<vec4<u32>, 2>, strides: array<ve
   return off;
 }
 
-// a / d and a % d for a / d < 2^23, without an integer division: CPU adapters (lavapipe) compile a
+// a / d for a < 2^31 and a / d < 2^23, without an integer division: CPU adapters (lavapipe) compile a
 // vector u32 division into one scalar `div` per lane (~10× the cost of the rest of a simple
 // elementwise kernel), while f32 division stays vectorized. The f32 quotient is within 1 of the true
 // one under that bound, and one compare-and-select step corrects it.
@@ -31,10 +31,4 @@ fn div_fast(a: u32, d: u32) -> u32 {
   let q = u32(f32(a) / f32(d));
   let r = i32(a) - i32(q * d);
   return q - select(0u, 1u, r < 0) + select(0u, 1u, r >= i32(d));
-}
-
-// (a / d, a % d), see div_fast.
-fn divmod_fast(a: u32, d: u32) -> vec2<u32> {
-  let q = div_fast(a, d);
-  return vec2<u32>(q, a - q * d);
 }

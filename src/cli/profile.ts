@@ -36,20 +36,46 @@ export const PROFILE_COMMAND: CommandSpec = {
   ],
 };
 
-type Step = () => Promise<void>;
+/** Which training step: plain, NR monitoring (λ·sign(γ), γ statistics), or after an NR surgery. */
+export type StepKind = 'plain' | 'nr' | 'post-surgery';
 
-async function makeStep(o: ParsedOptions): Promise<{ step: Step; what: string; dispose(): void }> {
-  const [c, h, w] = o.input as number[];
-  const b = o['batch-size'] as number;
+export interface SyntheticStepOptions {
+  model: string;
+  width: number;
+  batchSize: number;
+  /** One image: [C, H, W]. */
+  input: readonly number[];
+  classes: number;
+  kind: StepKind;
+}
+
+export interface SyntheticStep {
+  /** One training step with its one readback; resolves with the loss. */
+  step: () => Promise<number>;
+  /** The network being trained (after surgery: the rejuvenated one). */
+  model: ZooModel;
+  what: string;
+  dispose(): void;
+}
+
+/**
+ * A training step of a zoo model on a fixed random batch (seed 0 weights, seed 1 inputs, labels
+ * i mod classes), SGD momentum 0.9, weight decay 1e-4, lr 0.05: what `rejuv profile` and
+ * `npm run bench -- train-step` time. 'post-surgery' zeroes half of every layer's γ, then rejuvenates
+ * back to the budget (Scheme A).
+ */
+export async function syntheticStep(o: SyntheticStepOptions): Promise<SyntheticStep> {
+  const [c, h, w] = o.input;
+  const b = o.batchSize;
   manualSeed(0);
-  let model: ZooModel = createModel(o.model as string, { widthMultiplier: o.width as number, inChannels: c, inputSize: h, numClasses: o.classes as number });
+  let model: ZooModel = createModel(o.model, { widthMultiplier: o.width, inChannels: c, inputSize: h, numClasses: o.classes });
   let nr: NeuralRejuvenation | null = null;
   let plugin: TrainingPlugin | null = null;
   let what = `${o.model} ×${o.width}, batch ${b}, input ${c}×${h}×${w}: plain step`;
-  if (o.nr || o['post-surgery']) {
+  if (o.kind !== 'plain') {
     nr = new NeuralRejuvenation(model, { lambda: 1e-2, target: 0.5, scheme: 'a' });
     what = what.replace('plain step', 'NR monitoring step');
-    if (o['post-surgery']) {
+    if (o.kind === 'post-surgery') {
       noGrad(() => {
         for (const u of model.nrUnits()) {
           const n = u.conv.outChannels;
@@ -65,8 +91,8 @@ async function makeStep(o: ParsedOptions): Promise<{ step: Step; what: string; d
   const opt = new SGD(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
   if (plugin) opt.extras = (n) => plugin!.paramUpdateExtras?.(n);
   const x = randn([b, c, h, w], { seed: 1 });
-  const y = tensor(Int32Array.from({ length: b }, (_, i) => i % (o.classes as number)), [b], { dtype: 'int32' });
-  const step: Step = async () => {
+  const y = tensor(Int32Array.from({ length: b }, (_, i) => i % o.classes), [b], { dtype: 'int32' });
+  const step = async (): Promise<number> => {
     const outs = tidy(() => {
       const loss = plugin?.forwardLoss?.(x, y, true)?.loss ?? crossEntropy(model.forward(x), y);
       loss.backward();
@@ -77,8 +103,9 @@ async function makeStep(o: ParsedOptions): Promise<{ step: Step; what: string; d
     const vals = await readAll(outs);
     for (const t of outs) t.dispose();
     plugin?.afterStep?.(vals.slice(1));
+    return vals[0][0];
   };
-  return { step, what, dispose: () => { [opt, x, y, model].forEach((t) => t.dispose()); nr?.dispose(); } };
+  return { step, model, what, dispose: () => { [opt, x, y, model].forEach((t) => t.dispose()); nr?.dispose(); } };
 }
 
 export async function cmdProfile(o: ParsedOptions, out: (s: string) => void): Promise<number> {
@@ -87,7 +114,8 @@ export async function cmdProfile(o: ParsedOptions, out: (s: string) => void): Pr
   for (const k of ['batch-size', 'steps', 'classes'] as const) if ((o[k] as number) < 1) throw new UsageError('profile', `--${k} must be ≥ 1, got ${o[k]}`);
   await withoutDawnLimitWarnings(() => init({ backend: 'webgpu' }));
   try {
-    const s = await makeStep(o);
+    const kind: StepKind = o['post-surgery'] ? 'post-surgery' : o.nr ? 'nr' : 'plain';
+    const s = await syntheticStep({ model: o.model as string, width: o.width as number, batchSize: o['batch-size'] as number, input, classes: o.classes as number, kind });
     for (let i = 0; i < 3; i++) await s.step();
     profile.start(o.mode as 'timestamp' | 'fenced' | undefined);
     profile.section('step');

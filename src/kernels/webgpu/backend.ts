@@ -169,9 +169,9 @@ export class WebGPUBackend implements Backend {
    * them, fenced submits otherwise (or when `mode` says so).
    */
   startProfile(mode?: ProfileMode): Profiler {
+    if (mode === 'timestamp' && !this.hasTimestamps) fail('profile', "timestamp mode needs the adapter's 'timestamp-query' feature, which this device lacks");
     this.flush();
     this.profiler = new Profiler(mode ?? (this.hasTimestamps ? 'timestamp' : 'fenced'));
-    if (this.profiler.mode === 'timestamp' && !this.hasTimestamps) fail('profile', "timestamp mode needs the adapter's 'timestamp-query' feature, which this device lacks");
     return this.profiler;
   }
 

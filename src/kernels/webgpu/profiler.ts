@@ -116,7 +116,6 @@ export class Profiler {
     const steps = this.steps.get(section) ?? 0;
     // Steps are marked at their end; the section's wall time runs from entering it to the last mark.
     const w = this.wall.get(section);
-    const spanSteps = steps;
     const per = steps > 0 ? steps : 1;
     const deviceMs = rows.reduce((s, r) => s + r.deviceMs, 0);
     const hostMs = rows.reduce((s, r) => s + r.hostMs, 0);
@@ -138,7 +137,7 @@ export class Profiler {
       .map(([op, o]) => ({ op, dispatches: o.dispatches / per, ms: o.ms / per, share: deviceMs > 0 ? o.ms / deviceMs : 0, gflops: o.flops > 0 && o.ms > 0 ? o.flops / o.ms / 1e6 : null }))
       .sort((a, b) => b.ms - a.ms);
     return {
-      mode: this.mode, section, steps: spanSteps, wallMs: w && spanSteps > 0 ? (w.last - w.first) / spanSteps : 0,
+      mode: this.mode, section, steps, wallMs: w && steps > 0 ? (w.last - w.first) / steps : 0,
       deviceMs: deviceMs / per, hostMs: hostMs / per, poolMs: (this.pool.get(section) ?? 0) / per, rows: out, ops,
     };
   }
