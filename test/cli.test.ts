@@ -2,18 +2,12 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli-run.js';
 import { Checkpoint } from '../src/train/checkpoint.js';
 import { lrAt } from '../src/train/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rejuv-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 // Small and quick: a half-width miniature VGG on 64 synthetic images (WebGPU, faster than the reference backend here).
 const TINY = ['--model', 'vgg_mini', '--width', '0.5', '--dataset', 'synthetic', '--train-limit', '64', '--test-limit', '32', '--batch-size', '32', '--lr', '0.05'];

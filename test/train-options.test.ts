@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { cli } from './helpers/cli-run.js';
 import { subsetIndices } from '../src/data/rng.js';
 import { loadDataset } from '../src/data/files.js';
 import { createModel, widthsFromList } from '../src/nn/models/index.js';
@@ -16,12 +16,6 @@ import type { RunState } from '../src/train/trainer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rejuv-train-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { code, out, err };
-}
 
 /** vgg_mini on 1×28×28 with widths w: 3×3 convs (no bias), BN γ and β, Linear(w₆, 10). */
 function vggMiniParams(w: number[], inCh = 1, classes = 10): number {
