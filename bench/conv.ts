@@ -6,7 +6,7 @@
  * Each pass does N·Co·OH·OW·Ci·KH·KW multiply-adds (2 FLOP each).
  */
 import * as rj from '../src/index.js';
-import { convGeom, convMacs, type ConvGeom } from '../src/kernels/conv-geom.js';
+import { convGeom, convMacs, type ConvGeom } from '../src/core/conv-geom.js';
 import { setConvVariant, variantFor, type ConvVariant } from '../src/kernels/webgpu/conv.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
 import { engine } from '../src/tensor/engine.js';

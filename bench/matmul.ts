@@ -10,7 +10,7 @@ import * as rj from '../src/index.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
 import { recordFmaPeak, type FmaPeakShape } from '../src/kernels/webgpu/fma-peak.js';
 import { defaultMatmulVariant, hasSubgroups8 } from '../src/kernels/webgpu/matmul.js';
-import { planMatmul, type MatmulVariant } from '../src/kernels/matmul-plan.js';
+import { planMatmul, type MatmulVariant } from '../src/core/matmul-plan.js';
 import { engine } from '../src/tensor/engine.js';
 import type { BenchContext } from './main.js';
 import { useTf } from './peers.js';

@@ -4,15 +4,13 @@
  *   import * as rj from 'rejuv';
  *   await rj.init();
  */
-import './kernels/index.js';
-
-export { init, close, deviceInfo, type InitOptions } from './tensor/device.js';
+export { init, close, deviceInfo, type InitOptions } from './init.js';
 export { tidy, noGrad, keep, memory, type MemoryInfo } from './tensor/engine.js';
 export { Tensor, readAll, isTensor } from './tensor/tensor.js';
 export { backward } from './tensor/autograd.js';
-export { RejuvError } from './tensor/errors.js';
-export type { DType } from './tensor/dtype.js';
-export type { DeviceInfo } from './tensor/backend.js';
+export { RejuvError } from './core/errors.js';
+export type { DType } from './core/dtype.js';
+export type { DeviceInfo } from './core/backend.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';
 export { createModel } from './nn/models/index.js';

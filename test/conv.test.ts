@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convSubgroupsAvailable, setConvRegisterGroups, setConvVariant, type ConvVariant } from '../src/kernels/webgpu/conv.js';
 import { setTexConvStageBytes } from '../src/kernels/webgpu/conv-tex.js';
-import type { Conv2dOptions } from '../src/kernels/conv-geom.js';
+import type { Conv2dOptions } from '../src/core/conv-geom.js';
 import { destroyGpu, getGpu, rj, withBackend, type BackendName } from './helpers/backends.js';
 
 afterAll(() => {

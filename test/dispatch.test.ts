@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { assemble, sourceLocation } from '../src/kernels/webgpu/program.js';
-import { philoxBits, bitsToUniform } from '../src/tensor/random.js';
+import { philoxBits, bitsToUniform } from '../src/core/random.js';
 import { destroyGpu, getGpu, rj, withBackend } from './helpers/backends.js';
 
 afterAll(() => destroyGpu());

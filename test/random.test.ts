@@ -4,7 +4,7 @@
  * multiples of 4), the counter layout, rough moments, and the global generator.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { philox4x32 } from '../src/tensor/random.js';
+import { philox4x32 } from '../src/core/random.js';
 import { destroyGpu, rj, withBackend } from './helpers/backends.js';
 import { runOn } from './helpers/compare.js';
 

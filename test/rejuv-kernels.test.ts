@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gammaStats, gatherSurvived, indexTensor, maskedInit, packLayout, type GammaLayout } from '../src/rejuv/device.js';
+import { gammaStats, gatherSurvived, indexTensor, maskedInit, packLayout, type GammaLayout } from '../src/rejuv/ops.js';
 import { describeEachBackend, destroyGpu, rj, withBackend } from './helpers/backends.js';
 
 afterAll(() => destroyGpu());

@@ -6,7 +6,7 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { gammaLayout, type ChannelGraph } from '../src/rejuv/channels.js';
-import { gammaStats, packLayout } from '../src/rejuv/device.js';
+import { gammaStats, packLayout } from '../src/rejuv/ops.js';
 import { LambdaController } from '../src/rejuv/lambda.js';
 import { planWidths, resource, utilization } from '../src/rejuv/plan.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';

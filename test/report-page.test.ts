@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { makePlugin } from '../src/cli/extensions.js';
-import '../src/rejuv/cli.js';
+import '../src/cli/nr.js';
 import { DEFAULT_CONFIG } from '../src/train/config.js';
 import { Progress } from '../src/train/progress.js';
 import { Trainer } from '../src/train/trainer.js';

@@ -10,7 +10,7 @@ import { cli } from './helpers/cli-run.js';
 import { subsetIndices } from '../src/data/rng.js';
 import { loadDataset } from '../src/data/files.js';
 import { createModel, widthsFromList } from '../src/nn/models/index.js';
-import { close, init } from '../src/tensor/device.js';
+import { close, init } from '../src/init.js';
 import { Checkpoint } from '../src/train/checkpoint.js';
 import type { RunState } from '../src/train/trainer.js';
 

@@ -6,7 +6,7 @@
  */
 import type { ZooModel } from '../src/nn/graph.js';
 import { gammaLayout } from '../src/rejuv/channels.js';
-import { gammaStats, packLayout } from '../src/rejuv/device.js';
+import { gammaStats, packLayout } from '../src/rejuv/ops.js';
 import { channelGraphOf, type ModelGraph } from '../src/rejuv/fromModel.js';
 import { utilization } from '../src/rejuv/plan.js';
 import * as rj from '../src/index.js';

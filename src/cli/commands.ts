@@ -44,7 +44,7 @@ export function commands(): Record<string, CommandSpec> {
     },
     eval: {
       name: 'eval',
-      summary: "Evaluate a checkpoint on its dataset's test split.",
+      summary: "Evaluate a checkpoint on its dataset's test split (CKPT may be a pair folder from `rejuv export --split`: its prediction S(x) + R(x)).",
       positionals: ['ckpt'],
       options: [
         { name: 'data-dir', type: 'string', metavar: 'DIR', help: "dataset directory (default: the one the run used)" },
@@ -57,9 +57,21 @@ export function commands(): Record<string, CommandSpec> {
     },
     inspect: {
       name: 'inspect',
-      summary: 'Describe a checkpoint: architecture, every layer’s width, run state, last metrics (no device needed).',
+      summary: 'Describe a checkpoint (architecture, every layer’s width, run state, last metrics; no device needed) or a pair folder from `rejuv export --split`.',
       positionals: ['ckpt'],
       options: [{ name: 'json', type: 'boolean', help: 'print JSON' }],
+    },
+    export: {
+      name: 'export',
+      summary: 'Split a rejuvenated Scheme A network into two ordinary narrow networks S and R whose summed logits are its own: OUT/survived.safetensors, OUT/rejuvenated.safetensors, OUT/pair.json.',
+      positionals: ['ckpt', 'out'],
+      options: [
+        { name: 'split', type: 'boolean', help: 'the split for deployment (the only export; required)' },
+        { name: 'check-images', type: 'int', default: 4, metavar: 'N', help: "compare the pair's summed logits with the masked network's on N random images before writing (0: skip)" },
+        { name: 'overwrite', type: 'boolean', help: 'replace the pair OUT already holds' },
+        { name: 'json', type: 'boolean', help: "print pair.json's content" },
+        { name: 'backend', type: 'string', default: 'webgpu', choices: ['webgpu', 'cpu'], help: 'backend of the check' },
+      ],
     },
     profile: PROFILE_COMMAND,
     demo: {

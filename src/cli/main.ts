@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import '../kernels/index.js';
 import { EpochBatches } from '../data/loader.js';
 import { loadDataset } from '../data/files.js';
-import { close, init } from '../tensor/device.js';
+import { close, init } from '../init.js';
 import { tidy, noGrad } from '../tensor/engine.js';
 import { tensor } from '../ops/creation.js';
 import { readAll } from '../tensor/tensor.js';
@@ -27,6 +27,7 @@ import { checkExtensionOptions, getExtensions, makePlugin } from './extensions.j
 import { formatHelp, parseOptions, UsageError, type ParsedOptions } from './options.js';
 import { withoutDawnLimitWarnings } from './quiet-dawn.js';
 import './plugins.js';
+import { describePair, exportSplit, isPairDir, readPairMeta, restorePair } from '../rejuv/export-files.js';
 
 export interface Io {
   out: (s: string) => void;
@@ -49,6 +50,7 @@ Examples:
   rejuv train --model vgg_mini --dataset mnist --train-limit 5000 --epochs 5 --out runs/mnist
   rejuv eval runs/mnist/checkpoint.safetensors
   rejuv inspect runs/mnist/checkpoint.safetensors
+  rejuv export --split runs/nr/checkpoint.safetensors runs/nr/split && rejuv eval runs/nr/split
 `;
 
 /** Train options → TrainConfig (plugin options go to `plugin`). */
@@ -110,10 +112,11 @@ function restore(ckpt: Checkpoint) {
 }
 
 async function cmdEval(o: ParsedOptions, file: string, io: Io): Promise<number> {
-  const ckpt = Checkpoint.read(file);
+  // A pair folder (`rejuv export --split`) evaluates its prediction S(x) + R(x).
+  const ckpt = isPairDir(file) ? null : Checkpoint.read(file);
   await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
   try {
-    const { run, model, plugin } = restore(ckpt);
+    const { run, model, plugin } = ckpt ? restore(ckpt) : restorePair(file);
     const cfg = run.config;
     const data = loadDataset(cfg.dataset, { dataDir: (o['data-dir'] as string | undefined) ?? cfg.dataDir, trainLimit: 1, testLimit: (o['test-limit'] as number | undefined) ?? cfg.testLimit });
     const bs = (o['batch-size'] as number | undefined) ?? cfg.batchSize;
@@ -140,6 +143,11 @@ async function cmdEval(o: ParsedOptions, file: string, io: Io): Promise<number> 
 }
 
 async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<number> {
+  if (isPairDir(file)) {
+    const meta = readPairMeta(file);
+    io.out(o.json ? `${JSON.stringify(meta, null, 2)}\n` : `${describePair(file, meta).join('\n')}\n`);
+    return 0;
+  }
   const ckpt = Checkpoint.read(file);
   const desc = ckpt.meta<ModelDescription>('model');
   const run = ckpt.meta<RunState>('run');
@@ -164,7 +172,8 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
     file, arch: desc.arch, options: desc.options, widths: desc.widths,
     parameters: ckpt.modelKeys().filter((k) => !k.includes('running_') && !k.endsWith('num_batches_tracked')).reduce((s, k) => s + ckpt.content.tensors.get(k)!.shape.reduce((a, b) => a * b, 1), 0),
     tensors: tensors.length, bytes: tensors.reduce((s, t) => s + t.bytes.length, 0),
-    epochsDone: run.epochsDone, epochsTotal: run.config.epochs + run.shift, config: run.config, last, plugin: ckpt.content.metadata.pluginName ?? null, ...extra,
+    epochsDone: run.epochsDone, epochsTotal: run.config.epochs + run.shift, config: run.config, last, plugin: ckpt.content.metadata.pluginName ?? null,
+    ...(ckpt.hasMeta('split') ? { split: ckpt.meta<Record<string, unknown>>('split') } : {}), ...extra,
   };
   if (o.json) {
     io.out(`${JSON.stringify(info, null, 2)}\n`);
@@ -176,6 +185,7 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
     `  run         ${run.config.dataset}, epoch ${run.epochsDone}/${info.epochsTotal}, seed ${run.config.seed}${info.plugin ? `, plugin ${info.plugin}` : ''}`,
     last ? `  last epoch  lr ${fmtLr(last.lr as number)} train loss ${(last.trainLoss as number).toFixed(4)} acc ${(100 * (last.trainAcc as number)).toFixed(2)}% | test loss ${(last.testLoss as number).toFixed(4)} acc ${(100 * (last.testAcc as number)).toFixed(2)}%` : '  (no epoch finished)',
     `  tensors     ${info.tensors} (${(info.bytes / 1024).toFixed(1)} KiB)`,
+    ...(info.split ? [`  split       ${info.split.note}`] : []),
     '  layer widths:',
     ...Object.entries(desc.widths).map(([k, v]) => `    ${k.padEnd(28)}${v}`),
   ];
@@ -184,6 +194,19 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
     lines.push(...(fmt ? fmt(v as Record<string, unknown>).map((l) => `  ${l}`) : [`  ${k}:`, ...JSON.stringify(v, null, 2).split('\n').map((l) => `    ${l}`)]));
   }
   io.out(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+async function cmdExport(o: ParsedOptions, file: string, out: string, io: Io): Promise<number> {
+  if (!o.split) throw new UsageError('export', 'give --split (the split for deployment, the only export): rejuv export --split CKPT OUT');
+  if ((o['check-images'] as number) < 0) throw new UsageError('export', `--check-images must be ≥ 0, got ${o['check-images']}`);
+  await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
+  try {
+    const { meta } = await exportSplit(file, out, { checkImages: o['check-images'] as number, overwrite: Boolean(o.overwrite) });
+    io.out(o.json ? `${JSON.stringify(meta, null, 2)}\n` : `${describePair(out, meta).join('\n')}\n`);
+  } finally {
+    close();
+  }
   return 0;
 }
 
@@ -245,6 +268,7 @@ export async function main(argv: string[], io: Io = stdio): Promise<number> {
       case 'eval': return await cmdEval(options, positionals[0], io);
       case 'inspect': return await cmdInspect(options, positionals[0], io);
       case 'profile': return await cmdProfile(options, io.out);
+      case 'export': return await cmdExport(options, positionals[0], positionals[1], io);
       default: return await cmdDemo(options, io);
     }
   } catch (e) {

@@ -1,6 +1,6 @@
 /**
  * Extensions of the command line, one import each (each module calls `registerExtension`).
- * Neural Rejuvenation adds its line here: `import '../rejuv/cli.js';`
+ * Neural Rejuvenation adds its line here: `import './nr.js';`
  */
 export {};
-import '../rejuv/cli.js';
+import './nr.js';

@@ -12,7 +12,7 @@ import type { ZooModel } from '../nn/graph.js';
 import { SGD } from '../nn/optim.js';
 import { NeuralRejuvenation } from '../rejuv/nr.js';
 import type { TrainingPlugin } from '../train/plugin.js';
-import { close, init } from '../tensor/device.js';
+import { close, init } from '../init.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import * as profile from '../tensor/profile.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';

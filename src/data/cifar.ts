@@ -3,7 +3,7 @@
  * channel-major, i.e. already CHW); CIFAR-100 is 1 coarse + 1 fine label byte + 3072 image bytes. We train
  * on the fine label (100 classes), as the paper does.
  */
-import { RejuvError } from '../tensor/errors.js';
+import { RejuvError } from '../core/errors.js';
 import type { ImageSet } from './types.js';
 
 export type CifarKind = 'cifar10' | 'cifar100';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { RejuvError } from '../tensor/errors.js';
+import { RejuvError } from '../core/errors.js';
 import { cifarImageSet, cifarLayout, type CifarKind } from './cifar.js';
 import { idxImageSet } from './idx.js';
 import { syntheticDataset } from './synthetic.js';

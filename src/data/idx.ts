@@ -3,7 +3,7 @@
  * uint32 sizes, then the data. Only type 0x08 (unsigned byte) occurs in these datasets; anything else
  * is rejected with the file's name rather than misread.
  */
-import { RejuvError } from '../tensor/errors.js';
+import { RejuvError } from '../core/errors.js';
 import type { ImageSet } from './types.js';
 
 export interface IdxArray {

@@ -3,7 +3,7 @@
  * engine's Philox4x32-10 with the stream id in the second counter word, so every (seed, stream) pair is
  * an independent, reproducible sequence and a resumed run can recreate any epoch's draws from scratch.
  */
-import { bitsToUniform, normalFromBits, philox4x32, splitSeed } from '../tensor/random.js';
+import { bitsToUniform, normalFromBits, philox4x32, splitSeed } from '../core/random.js';
 
 export class HostRng {
   private block: [number, number, number, number] = [0, 0, 0, 0];

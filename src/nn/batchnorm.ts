@@ -8,7 +8,7 @@
 import { full } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
 import { noGrad, tidy } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { batchNorm } from './functional.js';
 import { Module } from './module.js';

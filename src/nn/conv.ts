@@ -6,10 +6,10 @@
  * - `lastOutputSize`: the [H, W] of the most recent output (FLOPs-mode utilization); zoo models set
  *   it to the nominal size at construction.
  */
-import type { Pair } from '../kernels/conv-geom.js';
+import type { Pair } from '../core/conv-geom.js';
 import { keep } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { shapesEqual } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { conv2d, mul } from './functional.js';
 import { defaultWeightAndBias, uniform } from './init.js';

@@ -16,7 +16,7 @@
  * on and the actual one after each forward (FLOPs-mode utilization); it accepts a `weightMask`
  * (Scheme A).
  */
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BatchNorm2d } from './batchnorm.js';
 import type { Conv2d } from './conv.js';

@@ -4,7 +4,7 @@
  * with `registerParameter`, which disposes the previous value.
  */
 import { full, rand, randn } from '../ops/creation.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type FanMode = 'fanIn' | 'fanOut';

@@ -1,6 +1,6 @@
 /** Parameter-free layers: ReLU, pooling, Flatten, Dropout. Each is a thin Module over its op. */
-import type { Pair } from '../kernels/conv-geom.js';
-import { fail } from '../tensor/errors.js';
+import type { Pair } from '../core/conv-geom.js';
+import { fail } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { adaptiveAvgPool2d, avgPool2d, dropout, flatten, maxPool2d, relu, type PoolOptions } from './functional.js';
 import { Module } from './module.js';

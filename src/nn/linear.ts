@@ -1,5 +1,5 @@
 /** `Linear` as torch.nn.Linear: y = x·Wᵀ + b with `weight` [out, in] and optional `bias` [out]. */
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, matmul } from './functional.js';
 import { defaultWeightAndBias } from './init.js';

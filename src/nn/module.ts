@@ -10,8 +10,8 @@
  */
 import { copy } from '../ops/creation.js';
 import { keep, noGrad } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { shapesEqual } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A live handle on one parameter: `get()` returns the module's current tensor. */

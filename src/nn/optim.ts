@@ -14,8 +14,8 @@
 import { adamUpdate, sgdUpdate } from '../ops/optim.js';
 import { copy, zeros } from '../ops/creation.js';
 import { keep, noGrad } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { shapesEqual } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module, type ParamRef } from './module.js';
 

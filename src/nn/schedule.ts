@@ -7,7 +7,7 @@
  * Neural Rejuvenation moves milestones during its monitoring phase (`shiftMilestones`, spec §2.5)
  * and hands the schedule a fresh optimizer after surgery (`rebind`).
  */
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { Optimizer } from './optim.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;

@@ -2,7 +2,7 @@
  * `Sequential`: children applied in order, named '0', '1', … by default (as PyTorch), or with
  * explicit names (as `nn.Sequential(OrderedDict(...))`, which torchvision's DenseNet uses).
  */
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { ReLU } from './layers.js';

@@ -5,10 +5,10 @@
  * place with the unbiased variance, normalization with the biased one. Eval: the running statistics.
  * Backward: one per-channel reduction kernel (Σdy, Σdy·x̂) and one elementwise kernel for dx.
  */
-import { runKernel, runKernelMulti } from '../kernels/registry.js';
+import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
 import { record } from '../tensor/autograd.js';
 import { engine } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { copy } from './creation.js';
 import { checkDType, checkTensor, wrap } from './util.js';

@@ -2,15 +2,15 @@
  * conv2d (NCHW input, OIHW weight, optional bias; groups = 1), forward and backward side by side.
  * The backward pass is two dedicated kernels (input gradient, weight gradient) plus a sum for the bias.
  */
-import { runKernel } from '../kernels/registry.js';
-import { convGeom, type Conv2dOptions, type ConvGeom } from '../kernels/conv-geom.js';
+import { runKernel } from '../tensor/dispatch.js';
+import { convGeom, type Conv2dOptions, type ConvGeom } from '../core/conv-geom.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';
 import { checkDType, checkTensor, wrap } from './util.js';
 
-export type { Conv2dOptions } from '../kernels/conv-geom.js';
+export type { Conv2dOptions } from '../core/conv-geom.js';
 
 /** Input gradient: the transposed convolution of `dy` with `w`, shaped like the input. */
 export function conv2dInputGrad(dy: Tensor, w: Tensor, geom: ConvGeom): Tensor {

@@ -1,12 +1,12 @@
 /**
  * Making tensors: from data, constants, ranges and seeded random draws; copies, casts and views.
  */
-import { runKernel } from '../kernels/registry.js';
-import type { DType, TypedArray } from '../tensor/dtype.js';
+import { runKernel } from '../tensor/dispatch.js';
+import type { DType, TypedArray } from '../core/dtype.js';
 import { backend } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { splitSeed } from '../tensor/random.js';
-import { checkShape, sizeOf } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { splitSeed } from '../core/random.js';
+import { checkShape, sizeOf } from '../core/shape.js';
 import { record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkTensor, run, wrap } from './util.js';

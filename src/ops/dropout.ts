@@ -4,10 +4,10 @@
  * both backends zero exactly the same elements for the same seed; the backward pass redraws the mask
  * from the seed instead of storing it.
  */
-import { runKernel } from '../kernels/registry.js';
+import { runKernel } from '../tensor/dispatch.js';
 import { record } from '../tensor/autograd.js';
-import { fail } from '../tensor/errors.js';
-import { splitSeed } from '../tensor/random.js';
+import { fail } from '../core/errors.js';
+import { splitSeed } from '../core/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { copy, generatorState, setGeneratorState } from './creation.js';
 import { checkDType, checkTensor, wrap } from './util.js';

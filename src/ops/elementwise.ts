@@ -1,10 +1,10 @@
 /**
  * Elementwise ops with NumPy broadcasting. Each op's forward and backward sit together.
  */
-import type { BinaryOp, UnaryOp } from '../kernels/elementwise.js';
+import type { BinaryOp, UnaryOp } from '../core/elementwise.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { broadcastShapes, reducedAxesForBroadcast, shapesEqual } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { broadcastShapes, reducedAxesForBroadcast, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';
 import { sumAxes } from './reduce.js';

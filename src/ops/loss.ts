@@ -8,9 +8,9 @@
  * validates labels on any backend with one readback. PyTorch's
  * ignore_index is not supported (−100 is out of range like any other negative label).
  */
-import { runKernel, runKernelMulti } from '../kernels/registry.js';
+import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkTensor, wrap } from './util.js';
 

@@ -9,9 +9,9 @@
  *   C = Aᵀ Bᵀ   dA = Bᵀ dCᵀ       dB = dCᵀ Aᵀ
  * Gradients over broadcast batch dims are summed back to the operand's shape.
  */
-import type { MatmulVariant } from '../kernels/matmul-plan.js';
+import type { MatmulVariant } from '../core/matmul-plan.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';
 import { unbroadcast } from './elementwise.js';

@@ -5,9 +5,9 @@
  * `l1` adds l1·sign(p) to the gradient before anything else (sign(0) = 0): Neural Rejuvenation's
  * sparsity sub-gradient on batch-norm scales (nr-spec §2.1). Leave it 0 for every other parameter.
  */
-import { runKernelMulti } from '../kernels/registry.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { shapesEqual } from '../tensor/shape.js';
+import { runKernelMulti } from '../tensor/dispatch.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/engine.js';
 import { zeros } from './creation.js';

@@ -3,12 +3,12 @@
  * first maximum of each window), avgPool2d (count_include_pad = true by default) and
  * adaptiveAvgPool2d (1 = global average pooling; any output size).
  */
-import { runKernel, runKernelMulti } from '../kernels/registry.js';
-import type { Pool2dAttrs, PoolMode } from '../kernels/webgpu/pool2d.js';
+import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkTensor, wrap } from './util.js';
+import { type PoolMode, type Pool2dAttrs } from '../core/kernels.js';
 
 export type PoolPair = number | readonly [number, number];
 

@@ -1,10 +1,10 @@
 /**
  * Reductions over any axes with keepDim, and the softmax family built on them.
  */
-import type { ReduceOp } from '../kernels/reduce-plan.js';
+import type { ReduceOp } from '../core/reduce-plan.js';
 import { record } from '../tensor/autograd.js';
-import { fail } from '../tensor/errors.js';
-import { normalizeAxes, sizeOf } from '../tensor/shape.js';
+import { fail } from '../core/errors.js';
+import { normalizeAxes, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';
 import { div, eq, exp, log, mul, sub } from './elementwise.js';

@@ -4,11 +4,11 @@
  * (shaders/copy_strided.wgsl) except gather, which has its own kernels (gather.wgsl, and the
  * deterministic scatter-add of its backward).
  */
-import type { ConcatAttrs } from '../kernels/concat-plan.js';
-import type { GatherAttrs, ScatterAddAttrs } from '../kernels/gather-plan.js';
+import type { ConcatAttrs } from '../core/concat-plan.js';
+import type { GatherAttrs, ScatterAddAttrs } from '../core/gather-plan.js';
 import { record } from '../tensor/autograd.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { normalizeAxes, sizeOf, stridesOf } from '../tensor/shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { normalizeAxes, sizeOf, stridesOf } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';
 import { broadcastTo } from './reduce.js';

@@ -1,10 +1,11 @@
 /** Helpers every op file uses: wrapping kernel outputs into tensors and checking inputs. */
-import { runKernel } from '../kernels/registry.js';
-import type { TensorData } from '../tensor/backend.js';
-import type { DType } from '../tensor/dtype.js';
+import { runKernel } from '../tensor/dispatch.js';
+import type { TensorData } from '../core/backend.js';
+import type { DType } from '../core/dtype.js';
 import { backend } from '../tensor/engine.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { KernelAttrs, KernelName } from '../core/kernels.js';
 
 export type TensorLike = Tensor | number;
 
@@ -12,7 +13,7 @@ export type TensorLike = Tensor | number;
 export const wrap = (op: string, d: TensorData): Tensor => new Tensor(d, op);
 
 /** Run a kernel and wrap its single output. */
-export function run<A>(op: string, kernel: string, inputs: readonly Tensor[], attrs: A): Tensor {
+export function run<K extends KernelName>(op: string, kernel: K, inputs: readonly Tensor[], attrs: KernelAttrs[K]): Tensor {
   return wrap(op, runKernel(kernel, inputs, attrs));
 }
 

@@ -3,7 +3,7 @@
  * about, and back: rebuilding the same family with explicit per-unit widths.
  */
 import type { ModelOptions, NRUnit, ZooModel } from '../nn/graph.js';
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { ChannelGraph, Source } from './channels.js';
 
 export interface ModelGraph {

@@ -7,7 +7,7 @@ import type { ZooModel } from '../nn/graph.js';
 import { detach, tensor } from '../ops/creation.js';
 import { add, mul } from '../ops/elementwise.js';
 import { accuracy, crossEntropy } from '../ops/loss.js';
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Batch-mean cross-entropy (the fused op of src/ops/loss.ts). */

@@ -7,4 +7,9 @@ export { channelGraphOf, rebuildModel } from './fromModel.js';
 export { rejuvenateModel, installMasks, type Split, type SurgeryResult } from './surgery.js';
 export { installScheme, neuralRescale, type Scheme } from './schemes.js';
 export { twoHeads, twoHeadLoss } from './heads.js';
-export { gammaStats, gatherSurvived, maskedInit, packLayout, type GammaLayout, type GammaStats } from './device.js';
+export { gammaStats, gatherSurvived, maskedInit, packLayout, type GammaLayout, type GammaStats } from './ops.js';
+// The split for deployment (in memory; the pair folder and `rejuv export` are Node-only: export-files.ts).
+export {
+  splitNetwork, splitIndex, splitSizes, pairLogits, pairForwardLoss, maskedLogits, comparePair, formatSplitSizes,
+  type SplitPair, type SplitIndex, type UnitSplitIndex, type SplitSizes, type NetworkSize, type SplitOptions,
+} from './export.js';

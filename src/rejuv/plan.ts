@@ -2,7 +2,7 @@
  * Neural Rejuvenation host logic (pure TypeScript): resource and utilization from alive counts
  * (spec §1.6), the expansion rate and the widths a rejuvenation produces (spec §3.1).
  */
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import { sourceAlive, sourceWidth, type ChannelGraph } from './channels.js';
 
 export type ResourceMode = 'params' | 'flops';

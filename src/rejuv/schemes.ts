@@ -11,7 +11,7 @@ import { conv2d } from '../ops/conv.js';
 import { copy, ones, tensor } from '../ops/creation.js';
 import { add, div, mul, sigmoid, sub } from '../ops/elementwise.js';
 import { keep, noGrad, tidy } from '../tensor/engine.js';
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sourceWidth, type Source } from './channels.js';
 import { channelGraphOf } from './fromModel.js';

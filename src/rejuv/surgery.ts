@@ -9,10 +9,10 @@
 import type { NRUnit, ZooModel } from '../nn/graph.js';
 import { copy, ones } from '../ops/creation.js';
 import { noGrad, tidy } from '../tensor/engine.js';
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sourceWidth, type ChannelGraph, type Source } from './channels.js';
-import { gatherSurvived, indexTensor, maskedInit } from './device.js';
+import { gatherSurvived, indexTensor, maskedInit } from './ops.js';
 import { rebuildModel, type ModelGraph } from './fromModel.js';
 import { effectiveParams, planWidths, type ResourceMode, type WidthPlan } from './plan.js';
 

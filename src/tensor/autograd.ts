@@ -4,7 +4,7 @@
  * of leaves. Intermediate gradients are freed as soon as nothing downstream needs them.
  */
 import { engine, noGrad } from './engine.js';
-import { fail, fmtShape } from './errors.js';
+import { fail, fmtShape } from '../core/errors.js';
 import { setBackward, Tensor, type GradNode } from './tensor.js';
 
 type Backward = GradNode['backward'];

@@ -2,8 +2,8 @@
  * Global engine state: the active backend, tidy scopes, the no-grad switch and live-memory counters.
  * Kept in one small object so the rest of the library reads as plain functions.
  */
-import type { Backend, Storage } from './backend.js';
-import { fail } from './errors.js';
+import type { Backend, Storage } from '../core/backend.js';
+import { fail } from '../core/errors.js';
 import type { Tensor } from './tensor.js';
 
 interface Engine {

@@ -1,17 +1,19 @@
 /**
  * Profiling from the library (`rj.profile`): start, label sections, mark steps, stop and format. The
- * WebGPU backend does the counting (src/kernels/webgpu/profiler.ts); `REJUV_PROFILE=1` starts it when
+ * WebGPU backend does the timing, src/core/profiler.ts the counting; `REJUV_PROFILE=1` starts it when
  * the device is created and prints the tables when the device closes. Marks are no-ops when nothing is
  * being profiled, so training code can call them unconditionally.
  */
-import { WebGPUBackend } from '../kernels/webgpu/backend.js';
-import type { Profiler, ProfileMode } from '../kernels/webgpu/profiler.js';
+import type { Backend } from '../core/backend.js';
+import type { Profiler, ProfileMode } from '../core/profiler.js';
 import { backend, engine } from './engine.js';
-import { fail } from './errors.js';
+import { fail } from '../core/errors.js';
 
-export type { Profiler, ProfileMode, ProfileTable } from '../kernels/webgpu/profiler.js';
+export type { Profiler, ProfileMode, ProfileTable } from '../core/profiler.js';
 
-const gpu = (): WebGPUBackend | null => (engine.backend instanceof WebGPUBackend ? engine.backend : null);
+type Timed = Backend & Required<Pick<Backend, 'startProfile' | 'stopProfile'>>;
+/** The active backend when it can time its dispatches (WebGPU), else null. */
+const gpu = (): Timed | null => (engine.backend?.startProfile && engine.backend.stopProfile ? (engine.backend as Timed) : null);
 
 /** Start profiling every dispatch (timestamp queries where the adapter has them, else fenced submits). */
 export function start(mode?: ProfileMode): Profiler {

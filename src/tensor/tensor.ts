@@ -2,11 +2,11 @@
  * The Tensor: a shape, a dtype, a reference to backend storage, and (when it takes part in autograd)
  * the node that made it. Ops live in `src/ops`; this file holds only what every tensor is.
  */
-import type { Storage, TensorData } from './backend.js';
-import type { DType, TypedArray } from './dtype.js';
+import type { Storage, TensorData } from '../core/backend.js';
+import type { DType, TypedArray } from '../core/dtype.js';
 import { backend, engine, keep, releaseStorage, retainStorage, setTensorCheck, trackTensor, untrackTensor } from './engine.js';
-import { fail, fmtShape } from './errors.js';
-import { sizeOf } from './shape.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { sizeOf } from '../core/shape.js';
 
 /** How a tensor was made, for reverse-mode autograd: its inputs and the vector-Jacobian product. */
 export interface GradNode {

@@ -11,8 +11,8 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { tensor } from '../ops/creation.js';
-import type { DType } from '../tensor/dtype.js';
-import { RejuvError } from '../tensor/errors.js';
+import type { DType } from '../core/dtype.js';
+import { RejuvError } from '../core/errors.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import { decodeSafetensors, encodeSafetensors, fromTyped, toTyped, type SafeFile, type SafeTensor } from './safetensors.js';
 

@@ -13,7 +13,7 @@
  */
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { RejuvError } from '../tensor/errors.js';
+import { RejuvError } from '../core/errors.js';
 
 /** The files a run writes into its folder; any of them means the folder holds a run. */
 export const RUN_FILES = ['checkpoint.safetensors', 'metrics.jsonl', 'report.html'] as const;

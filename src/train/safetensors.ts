@@ -4,7 +4,7 @@
  * data_offsets: [begin, end] } }` (offsets relative to the data section), then the data. Encoding and
  * a strict decoder, without file-system access; `checkpoint.ts` does the files.
  */
-import { RejuvError } from '../tensor/errors.js';
+import { RejuvError } from '../core/errors.js';
 
 export type SafeDType = 'F32' | 'I32' | 'F64' | 'I64' | 'U8';
 const DTYPE_BYTES: Record<SafeDType, number> = { F32: 4, I32: 4, F64: 8, I64: 8, U8: 1 };

@@ -21,7 +21,7 @@ import { sum } from '../ops/reduce.js';
 import * as ops from '../ops/index.js';
 import { crossEntropy } from '../ops/loss.js';
 import { backend, keep, noGrad, tidy } from '../tensor/engine.js';
-import { RejuvError, fail } from '../tensor/errors.js';
+import { RejuvError, fail } from '../core/errors.js';
 import * as profile from '../tensor/profile.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import { Checkpoint, OPTIM_PREFIX, saveCheckpoint, toEngine, writeFileAtomic } from './checkpoint.js';

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import * as rj from '../../src/index.js';
 import { engine } from '../../src/tensor/engine.js';
-import type { Backend } from '../../src/tensor/backend.js';
-import { CPUBackend } from '../../src/kernels/cpu/backend.js';
-import { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
+import type { Backend } from '../../src/core/backend.js';
+import { CPUBackend } from '../../src/kernels/cpu/index.js';
+import { WebGPUBackend } from '../../src/kernels/webgpu/index.js';
 
 export type BackendName = 'cpu' | 'webgpu';
 export const BACKENDS: BackendName[] = ['cpu', 'webgpu'];

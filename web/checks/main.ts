@@ -2,9 +2,9 @@
  * checks.html: runs every op check on this browser's WebGPU adapter against the reference backend and
  * shows a table. The browser test reads `window.__checks` (results, adapter, done, error).
  */
-import { CPUBackend } from '../../src/kernels/cpu/backend.js';
-import { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
-import type { DeviceInfo } from '../../src/tensor/backend.js';
+import { CPUBackend } from '../../src/kernels/cpu/index.js';
+import { WebGPUBackend } from '../../src/kernels/webgpu/index.js';
+import type { DeviceInfo } from '../../src/core/backend.js';
 import '../../src/index.js';
 import { basicCases } from './cases-basic.js';
 import { cnnCases } from './cases-cnn.js';

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CPUBackend } from '../../src/kernels/cpu/backend.js';
-import { WebGPUBackend } from '../../src/kernels/webgpu/backend.js';
+import { CPUBackend } from '../../src/kernels/cpu/index.js';
+import { WebGPUBackend } from '../../src/kernels/webgpu/index.js';
 import '../../src/index.js';
 import { basicCases } from './cases-basic.js';
 import { cnnCases } from './cases-cnn.js';

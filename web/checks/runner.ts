@@ -6,8 +6,8 @@
  */
 import fc from 'fast-check';
 import * as rj from '../../src/index.js';
-import type { Backend } from '../../src/tensor/backend.js';
-import type { DType, TypedArray } from '../../src/tensor/dtype.js';
+import type { Backend } from '../../src/core/backend.js';
+import type { DType, TypedArray } from '../../src/core/dtype.js';
 import { engine } from '../../src/tensor/engine.js';
 
 export interface InputSpec {

@@ -3,8 +3,10 @@
  * tested against, so its kernels favour obviousness over speed. With `float64: true` float32 tensors
  * are stored in Float64Array, which the finite-difference gradient checks use.
  */
-import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../tensor/backend.js';
-import { arrayFor, type DType, type TypedArray } from '../../tensor/dtype.js';
+import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../core/backend.js';
+import { arrayFor, type DType, type TypedArray } from '../../core/dtype.js';
+import type { KernelTable } from '../../core/kernels.js';
+import { cpuKernels } from './table.js';
 
 export interface CPUStorage extends Storage {
   readonly data: TypedArray;
@@ -12,6 +14,7 @@ export interface CPUStorage extends Storage {
 
 export class CPUBackend implements Backend {
   readonly name = 'cpu' as const;
+  readonly kernels: KernelTable<CPUBackend> = cpuKernels;
   readonly float64: boolean;
   private allocated = 0;
 

@@ -1,15 +1,15 @@
 /**
  * Reference kernels of the foundation: fill, random, copy, cast, unary, binary, where, strided copy.
  */
-import type { TensorData } from '../../tensor/backend.js';
-import type { DType } from '../../tensor/dtype.js';
-import { fail } from '../../tensor/errors.js';
-import { bitsToUniform, normalFromBits, philoxBits } from '../../tensor/random.js';
-import { broadcastStrides, sizeOf, stridesOf } from '../../tensor/shape.js';
-import { BINARY, jsBinaryI32, UNARY, type BinaryOp, type UnaryOp } from '../elementwise.js';
-import { registerKernel } from '../registry.js';
-import type { FillAttrs, RandomAttrs, StridedCopy } from '../webgpu/basic.js';
+import type { TensorData } from '../../core/backend.js';
+import type { DType } from '../../core/dtype.js';
+import { fail } from '../../core/errors.js';
+import { bitsToUniform, normalFromBits, philoxBits } from '../../core/random.js';
+import { broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js';
+import { BINARY, jsBinaryI32, UNARY, type BinaryOp, type UnaryOp } from '../../core/elementwise.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
+import { type StridedCopy } from '../../core/kernels.js';
 
 function out(b: CPUBackend, shape: readonly number[], dtype: DType): TensorData {
   return { shape, dtype, storage: b.alloc(sizeOf(shape), dtype) };
@@ -33,13 +33,13 @@ export function forEachIndex(shape: readonly number[], strideSets: readonly (rea
   }
 }
 
-registerKernel<CPUBackend, FillAttrs>('cpu', 'fill', (b, _in, a) => {
+cpuKernels.register('fill', (b, _in, a) => {
   const o = out(b, a.shape, a.dtype);
   dataOf(o.storage).fill(a.value);
   return o;
 });
 
-registerKernel<CPUBackend, RandomAttrs>('cpu', 'random', (b, _in, a) => {
+cpuKernels.register('random', (b, _in, a) => {
   const o = out(b, a.shape, 'float32');
   const d = dataOf(o.storage);
   const bits = philoxBits(a.seed, a.offset, d.length);
@@ -50,20 +50,20 @@ registerKernel<CPUBackend, RandomAttrs>('cpu', 'random', (b, _in, a) => {
   return o;
 });
 
-registerKernel<CPUBackend, Record<string, never>>('cpu', 'copy', (b, [x]) => {
+cpuKernels.register('copy', (b, [x]) => {
   const o = out(b, x.shape, x.dtype);
   (dataOf(o.storage) as Float32Array).set(dataOf(x.storage) as Float32Array);
   return o;
 });
 
-registerKernel<CPUBackend, { dtype: DType }>('cpu', 'cast', (b, [x], a) => {
+cpuKernels.register('cast', (b, [x], a) => {
   const o = out(b, x.shape, a.dtype);
   const src = dataOf(x.storage), dst = dataOf(o.storage);
   for (let i = 0; i < src.length; i++) dst[i] = a.dtype === 'int32' ? Math.trunc(src[i]) : src[i];
   return o;
 });
 
-registerKernel<CPUBackend, { op: UnaryOp }>('cpu', 'unary', (b, [x], a) => {
+cpuKernels.register('unary', (b, [x], a) => {
   const def = UNARY[a.op];
   if (x.dtype === 'int32' && !def.i32) fail(a.op, `not defined for int32 tensors`);
   const o = out(b, x.shape, x.dtype);
@@ -72,7 +72,7 @@ registerKernel<CPUBackend, { op: UnaryOp }>('cpu', 'unary', (b, [x], a) => {
   return o;
 });
 
-registerKernel<CPUBackend, { op: BinaryOp; shape: readonly number[] }>('cpu', 'binary', (b, [x, y], a) => {
+cpuKernels.register('binary', (b, [x, y], a) => {
   const def = BINARY[a.op];
   if (x.dtype === 'int32' && !def.i32) fail(a.op, `not defined for int32 tensors`);
   const f = x.dtype === 'int32' ? jsBinaryI32(a.op) : def.js;
@@ -84,7 +84,7 @@ registerKernel<CPUBackend, { op: BinaryOp; shape: readonly number[] }>('cpu', 'b
   return o;
 });
 
-registerKernel<CPUBackend, { shape: readonly number[] }>('cpu', 'where', (b, [c, x, y], a) => {
+cpuKernels.register('where', (b, [c, x, y], a) => {
   const o = out(b, a.shape, x.dtype);
   const cs = dataOf(c.storage), xs = dataOf(x.storage), ys = dataOf(y.storage), d = dataOf(o.storage);
   forEachIndex(a.shape, [broadcastStrides(c.shape, a.shape), broadcastStrides(x.shape, a.shape), broadcastStrides(y.shape, a.shape)], (i, [oc, ox, oy]) => {
@@ -100,7 +100,7 @@ export function cpuStridedCopy(x: TensorData, o: TensorData, c: StridedCopy): vo
   });
 }
 
-registerKernel<CPUBackend, StridedCopy & { outShape: readonly number[]; init?: number }>('cpu', 'stridedCopy', (b, [x], a) => {
+cpuKernels.register('stridedCopy', (b, [x], a) => {
   const o = out(b, a.outShape, x.dtype);
   if (a.init !== undefined) dataOf(o.storage).fill(a.init);
   cpuStridedCopy(x, o, a);

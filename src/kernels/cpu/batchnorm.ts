@@ -2,11 +2,11 @@
  * Reference batch-norm kernels (same contracts as src/kernels/webgpu/batchnorm.ts), in double
  * precision arithmetic: two-pass statistics, plain loops.
  */
-import type { TensorData } from '../../tensor/backend.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
-import { bnDims, type BnApplyAttrs, type BnBackwardAttrs, type BnReduceAttrs, type BnStatsAttrs } from '../webgpu/batchnorm.js';
+import type { TensorData } from '../../core/backend.js';
+import { sizeOf } from '../../core/shape.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
+import { bnDims } from '../../core/kernels.js';
 
 /** Visit every (flat index) of channel ch. */
 function forChannel(shape: readonly number[], ch: number, fn: (i: number) => void): void {
@@ -23,7 +23,7 @@ function vec(b: CPUBackend, c: number): TensorData {
   return { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
 }
 
-registerKernel<CPUBackend, BnStatsAttrs>('cpu', 'bnStats', (b, [x, rm, rv], a) => {
+cpuKernels.register('bnStats', (b, [x, rm, rv], a) => {
   const { c, m } = bnDims(x.shape);
   const xs = dataOf(x.storage);
   const mean: TensorData = { shape: [2, c], dtype: 'float32', storage: b.alloc(2 * c, 'float32') };
@@ -50,7 +50,7 @@ registerKernel<CPUBackend, BnStatsAttrs>('cpu', 'bnStats', (b, [x, rm, rv], a) =
   return [mean, invstd];
 });
 
-registerKernel<CPUBackend, BnApplyAttrs>('cpu', 'bnApply', (b, [x, mean, stat, w, bias], a) => {
+cpuKernels.register('bnApply', (b, [x, mean, stat, w, bias], a) => {
   const { c } = bnDims(x.shape);
   const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(sizeOf(x.shape), 'float32') };
   const xs = dataOf(x.storage), ys = dataOf(y.storage), md = dataOf(mean.storage), sd = dataOf(stat.storage);
@@ -73,7 +73,7 @@ function maskedGrad(dy: TensorData, y: TensorData | undefined, relu: boolean | u
   return Float64Array.from(gs, (g, i) => (ys[i] > 0 ? g : 0));
 }
 
-registerKernel<CPUBackend, BnReduceAttrs>('cpu', 'bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
+cpuKernels.register('bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
   const { c } = bnDims(x.shape);
   const gsum = vec(b, c), gdot = vec(b, c);
   const xs = dataOf(x.storage), gs = maskedGrad(dy, y, a.relu), md = dataOf(mean.storage), sd = dataOf(stat.storage);
@@ -89,7 +89,7 @@ registerKernel<CPUBackend, BnReduceAttrs>('cpu', 'bnBackwardReduce', (b, [x, dy,
   return [gsum, gdot];
 });
 
-registerKernel<CPUBackend, BnBackwardAttrs>('cpu', 'bnBackwardApply', (b, inputs, a) => {
+cpuKernels.register('bnBackwardApply', (b, inputs, a) => {
   const [x, dy, mean, stat] = inputs;
   const rest = inputs.slice(4);
   const w = a.affine ? rest.shift()! : null;

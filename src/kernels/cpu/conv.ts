@@ -3,10 +3,10 @@
  * seven-deep loop of the definition, out[n,o,y,x] = b[o] + Σ_{c,i,j} in[n,c,y·s−p+i·d, x·s−p+j·d]·w[o,c,i,j].
  * The gradients walk the same loop nest and scatter instead of gather, so all three agree by construction.
  */
-import type { TensorData } from '../../tensor/backend.js';
-import { sizeOf } from '../../tensor/shape.js';
-import type { ConvGeom } from '../conv-geom.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { sizeOf } from '../../core/shape.js';
+import type { ConvGeom } from '../../core/conv-geom.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 
 type Visit = (xi: number, wi: number, oi: number) => void;
@@ -35,7 +35,7 @@ function out(b: CPUBackend, shape: number[], dtype: TensorData['dtype']): Tensor
   return { shape, dtype, storage: b.alloc(sizeOf(shape), dtype) };
 }
 
-registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
+cpuKernels.register('conv2d', (b, [x, w, bias], { geom: g }) => {
   const o = out(b, [g.n, g.co, g.oh, g.ow], x.dtype);
   const xs = dataOf(x.storage), ws = dataOf(w.storage), os = dataOf(o.storage);
   // Accumulate in the storage's own precision (float32 or float64 on the cpu64 backend).
@@ -49,7 +49,7 @@ registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2d', (b, [x, w, bias]
   return o;
 });
 
-registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
+cpuKernels.register('conv2dDgrad', (b, [dy, w], { geom: g }) => {
   const o = out(b, [g.n, g.ci, g.h, g.w], dy.dtype);
   const ds = dataOf(dy.storage), ws = dataOf(w.storage), os = dataOf(o.storage);
   eachTap(g, (xi, wi, oi) => {
@@ -58,7 +58,7 @@ registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2dDgrad', (b, [dy, w]
   return o;
 });
 
-registerKernel<CPUBackend, { geom: ConvGeom }>('cpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
+cpuKernels.register('conv2dWgrad', (b, [dy, x], { geom: g }) => {
   const o = out(b, [g.co, g.ci, g.kh, g.kw], dy.dtype);
   const ds = dataOf(dy.storage), xs = dataOf(x.storage), os = dataOf(o.storage);
   eachTap(g, (xi, wi, oi) => {

@@ -1,12 +1,11 @@
 /** Reference dropout: the same Philox draws and integer keep test as shaders/dropout.wgsl. */
-import type { TensorData } from '../../tensor/backend.js';
-import { philoxBits } from '../../tensor/random.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
-import type { DropoutAttrs } from '../webgpu/dropout.js';
+import type { TensorData } from '../../core/backend.js';
+import { philoxBits } from '../../core/random.js';
+import { sizeOf } from '../../core/shape.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 
-registerKernel<CPUBackend, DropoutAttrs>('cpu', 'dropout', (b, [x], a) => {
+cpuKernels.register('dropout', (b, [x], a) => {
   const n = sizeOf(x.shape);
   const o: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(n, 'float32') };
   const bits = philoxBits(a.seed, a.offset, n, 'dropout');

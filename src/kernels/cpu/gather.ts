@@ -1,16 +1,16 @@
 /** Reference gather along an axis and scatter-add (its backward): plain loops, indices in order. */
-import type { TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../gather-plan.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import { sizeOf } from '../../core/shape.js';
+import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../../core/gather-plan.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 
 function checkIndex(op: string, v: number, j: number, axis: number, len: number): void {
   if (v < 0 || v >= len) fail(op, `index ${v} at position ${j} is out of range for axis ${axis} of size ${len}`);
 }
 
-registerKernel<CPUBackend, GatherAttrs>('cpu', 'gather', (b, [x, idx], a) => {
+cpuKernels.register('gather', (b, [x, idx], a) => {
   const nIdx = sizeOf(idx.shape);
   const shape = gatherShape(x.shape, a.axis, idx.shape);
   const o: TensorData = { shape, dtype: x.dtype, storage: b.alloc(sizeOf(shape), x.dtype) };
@@ -26,7 +26,7 @@ registerKernel<CPUBackend, GatherAttrs>('cpu', 'gather', (b, [x, idx], a) => {
   return o;
 });
 
-registerKernel<CPUBackend, ScatterAddAttrs>('cpu', 'scatterAdd', (b, [g, idx], a) => {
+cpuKernels.register('scatterAdd', (b, [g, idx], a) => {
   const nIdx = sizeOf(idx.shape);
   const shape = [...g.shape.slice(0, a.axis), a.axisLen, ...g.shape.slice(a.axis + idx.shape.length)];
   const o: TensorData = { shape, dtype: g.dtype, storage: b.alloc(sizeOf(shape), g.dtype) };

@@ -2,10 +2,9 @@
  * Reference cross-entropy and accuracy. Labels are host memory here, so an out-of-range label is a
  * thrown error naming the row (the WebGPU kernels turn that row's loss into NaN instead).
  */
-import type { TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import { registerKernel } from '../registry.js';
-import type { CrossEntropyAttrs } from '../webgpu/loss.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 
 function checkLabels(op: string, labels: ArrayLike<number>, k: number): void {
@@ -14,7 +13,7 @@ function checkLabels(op: string, labels: ArrayLike<number>, k: number): void {
   }
 }
 
-registerKernel<CPUBackend, CrossEntropyAttrs>('cpu', 'crossEntropy', (b, [x, labels], a) => {
+cpuKernels.register('crossEntropy', (b, [x, labels], a) => {
   const [n, k] = x.shape;
   const xs = dataOf(x.storage), ys = dataOf(labels.storage);
   checkLabels('crossEntropy', ys, k);
@@ -34,7 +33,7 @@ registerKernel<CPUBackend, CrossEntropyAttrs>('cpu', 'crossEntropy', (b, [x, lab
   return [loss, lse];
 });
 
-registerKernel<CPUBackend, CrossEntropyAttrs>('cpu', 'crossEntropyBackward', (b, [x, labels, lse, g], a) => {
+cpuKernels.register('crossEntropyBackward', (b, [x, labels, lse, g], a) => {
   const [n, k] = x.shape;
   const xs = dataOf(x.storage), ys = dataOf(labels.storage), ls = dataOf(lse.storage), gv = dataOf(g.storage)[0];
   checkLabels('crossEntropy backward', ys, k);
@@ -50,7 +49,7 @@ registerKernel<CPUBackend, CrossEntropyAttrs>('cpu', 'crossEntropyBackward', (b,
   return dx;
 });
 
-registerKernel<CPUBackend, Record<string, never>>('cpu', 'accuracy', (b, [x, labels]) => {
+cpuKernels.register('accuracy', (b, [x, labels]) => {
   const [n, k] = x.shape;
   const xs = dataOf(x.storage), ys = dataOf(labels.storage);
   let hits = 0;

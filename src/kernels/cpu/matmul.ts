@@ -1,9 +1,9 @@
 /** Reference matmul: the textbook triple loop per batch, reading transposed operands by index. */
-import { registerKernel } from '../registry.js';
-import { batchOffset, planMatmul, type MatmulAttrs } from '../matmul-plan.js';
+import { cpuKernels } from './table.js';
+import { batchOffset, planMatmul, type MatmulAttrs } from '../../core/matmul-plan.js';
 import { dataOf, type CPUBackend } from './backend.js';
 
-registerKernel<CPUBackend, MatmulAttrs>('cpu', 'matmul', (be, [x, y], attrs) => {
+cpuKernels.register('matmul', (be, [x, y], attrs) => {
   const p = planMatmul('matmul', x.shape, y.shape, attrs.transA, attrs.transB);
   const { m, n, k } = p;
   const o = { shape: p.outShape, dtype: x.dtype, storage: be.alloc(p.batch * m * n, x.dtype) };

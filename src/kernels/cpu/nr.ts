@@ -2,16 +2,16 @@
  * Reference kernels of Neural Rejuvenation (same names and attributes as `../webgpu/nr.ts`): plain
  * loops that read like the spec (§1.4 dead rule, §3.3 gather and initialization).
  */
-import type { TensorData } from '../../tensor/backend.js';
-import { normalFromBits, philoxBits } from '../../tensor/random.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
-import type { GammaStatsAttrs, GatherAttrs, InitBlock, MaskedInitAttrs } from '../webgpu/nr.js';
+import type { TensorData } from '../../core/backend.js';
+import { normalFromBits, philoxBits } from '../../core/random.js';
+import { sizeOf } from '../../core/shape.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
+import { type InitBlock } from '../../core/kernels.js';
 
 const f32 = Math.fround;
 
-registerKernel<CPUBackend, GammaStatsAttrs>('cpu', 'nrGammaStats', (b, [info, ...gammas], a) => {
+cpuKernels.register('nrGammaStats', (b, [info, ...gammas], a) => {
   const G = gammas.reduce((s, t) => s + sizeOf(t.shape), 0);
   const gamma: TensorData = { shape: [G], dtype: 'float32', storage: b.alloc(G, 'float32') };
   const g = dataOf(gamma.storage), inf = dataOf(info.storage);
@@ -44,7 +44,7 @@ registerKernel<CPUBackend, GammaStatsAttrs>('cpu', 'nrGammaStats', (b, [info, ..
   return [mask, maxes, counts, gamma];
 });
 
-registerKernel<CPUBackend, GatherAttrs>('cpu', 'nrGather', (b, [x, idx0, idx1], a) => {
+cpuKernels.register('nrGather', (b, [x, idx0, idx1], a) => {
   const i0 = dataOf(idx0.storage), i1 = dataOf(idx1.storage), src = dataOf(x.storage);
   const n0 = i0.length, n1 = i1.length;
   const o: TensorData = { shape: a.outShape, dtype: 'float32', storage: b.alloc(n0 * n1 * a.inner, 'float32') };
@@ -57,7 +57,7 @@ registerKernel<CPUBackend, GatherAttrs>('cpu', 'nrGather', (b, [x, idx0, idx1], 
   return o;
 });
 
-registerKernel<CPUBackend, MaskedInitAttrs>('cpu', 'nrMaskedInit', (b, [src], a) => {
+cpuKernels.register('nrMaskedInit', (b, [src], a) => {
   const [rows, cols, inner] = a.shape;
   const n = rows * cols * inner;
   const o: TensorData = { shape: a.outShape, dtype: 'float32', storage: b.alloc(n, 'float32') };

@@ -2,13 +2,13 @@
  * Reference optimizer updates (same formulas and operation order as shaders/sgd.wgsl and adam.wgsl).
  * Hyperparameters are rounded to f32 as the uniforms round them; each stored value rounds as it is written.
  */
-import { registerKernel } from '../registry.js';
-import { adamConstants, type AdamAttrs, type SgdAttrs } from '../webgpu/optim.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
+import { adamConstants } from '../../core/kernels.js';
 
 const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
 
-registerKernel<CPUBackend, SgdAttrs>('cpu', 'sgdUpdate', (_b, [grad, param, buf], a) => {
+cpuKernels.register('sgdUpdate', (_b, [grad, param, buf], a) => {
   const g = dataOf(grad.storage), p = dataOf(param.storage), bf = buf ? dataOf(buf.storage) : null;
   const f = Math.fround;
   const lr = f(a.lr), mom = f(a.momentum), omd = f(1 - a.dampening), wd = f(a.weightDecay), l1 = f(a.l1);
@@ -26,7 +26,7 @@ registerKernel<CPUBackend, SgdAttrs>('cpu', 'sgdUpdate', (_b, [grad, param, buf]
   return [];
 });
 
-registerKernel<CPUBackend, AdamAttrs>('cpu', 'adamUpdate', (_b, [grad, param, m, v], a) => {
+cpuKernels.register('adamUpdate', (_b, [grad, param, m, v], a) => {
   const g = dataOf(grad.storage), p = dataOf(param.storage), md = dataOf(m.storage), vd = dataOf(v.storage);
   const f = Math.fround;
   const c = adamConstants(a);

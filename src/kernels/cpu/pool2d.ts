@@ -2,11 +2,11 @@
  * Reference 2-D pooling: the forward loops over windows; the backward scatters each output gradient
  * into its window (the obvious direction, unlike the GPU's gather), so the two are independent checks.
  */
-import type { TensorData } from '../../tensor/backend.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
-import type { Pool2dAttrs } from '../webgpu/pool2d.js';
+import type { TensorData } from '../../core/backend.js';
+import { sizeOf } from '../../core/shape.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
+import { type Pool2dAttrs } from '../../core/kernels.js';
 
 interface Win { h0: number; h1: number; w0: number; w1: number; divisor: number }
 
@@ -26,7 +26,7 @@ function windowOf(a: Pool2dAttrs, h: number, w: number, oy: number, ox: number):
   return { h0, h1, w0, w1, divisor };
 }
 
-registerKernel<CPUBackend, Pool2dAttrs>('cpu', 'pool2d', (b, [x], a) => {
+cpuKernels.register('pool2d', (b, [x], a) => {
   const [n, c, h, w] = x.shape;
   const shape = [n, c, a.outH, a.outW];
   const total = sizeOf(shape);
@@ -56,7 +56,7 @@ registerKernel<CPUBackend, Pool2dAttrs>('cpu', 'pool2d', (b, [x], a) => {
   return [y];
 });
 
-registerKernel<CPUBackend, Pool2dAttrs & { inShape: readonly number[] }>('cpu', 'pool2dBackward', (b, [dy, idx], a) => {
+cpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
   const [n, c, h, w] = a.inShape;
   const dx: TensorData = { shape: a.inShape, dtype: 'float32', storage: b.alloc(sizeOf(a.inShape), 'float32') };
   const gs = dataOf(dy.storage), out = dataOf(dx.storage), is = idx ? dataOf(idx.storage) : null;

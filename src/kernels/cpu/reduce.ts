@@ -1,12 +1,12 @@
 /** Reference reductions (sum, max, min, argmax, argmin) over any axes. */
-import type { TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import { planReduce, type ReduceOp } from '../reduce-plan.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import { planReduce, type ReduceOp } from '../../core/reduce-plan.js';
+import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 import { forEachIndex } from './basic.js';
 
-registerKernel<CPUBackend, { op: ReduceOp; axes: readonly number[] }>('cpu', 'reduce', (b, [x], a) => {
+cpuKernels.register('reduce', (b, [x], a) => {
   const p = planReduce(x.shape, a.axes);
   const arg = a.op === 'argmax' || a.op === 'argmin';
   const dtypeOut = arg ? 'int32' : x.dtype;

@@ -6,15 +6,16 @@
  * first submit whatever is recorded (a pooled buffer may be reused by an unsubmitted dispatch), and
  * the per-batch uniform arena is written right before its command buffer is submitted.
  */
-import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../tensor/backend.js';
-import type { DType, TypedArray } from '../../tensor/dtype.js';
-import { fail, RejuvError } from '../../tensor/errors.js';
-import { normalQuantileTable } from '../../tensor/random.js';
+import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../core/backend.js';
+import type { DType, TypedArray } from '../../core/dtype.js';
+import { fail, RejuvError } from '../../core/errors.js';
+import { normalQuantileTable } from '../../core/random.js';
 import { acquireDevice } from './device.js';
-import { BufferPool } from './pool.js';
+import { BufferPool } from './buffer-pool.js';
 import { assemble, sourceLocation, type AssembledShader, type Program } from './program.js';
-import { Profiler, profileRequested, type ProfileMode, type ProfileRow } from './profiler.js';
-import { currentKernel } from '../registry.js';
+import { Profiler, profileRequested, type ProfileMode, type ProfileRow } from '../../core/profiler.js';
+import type { KernelTable } from '../../core/kernels.js';
+import { webgpuKernels } from './table.js';
 
 export interface GPUStorage extends Storage {
   readonly buffer: GPUBuffer;
@@ -38,6 +39,7 @@ const debugEnabled = (): boolean => typeof process !== 'undefined' && process.en
 
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu' as const;
+  readonly kernels: KernelTable<WebGPUBackend> = webgpuKernels;
   readonly device: GPUDevice;
   private readonly adapterInfo: DeviceInfo;
   private readonly pool: BufferPool;
@@ -215,7 +217,7 @@ export class WebGPUBackend implements Backend {
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: p.key });
     let row: ProfileRow | null = null;
     if (prof) {
-      prof.op = currentKernel();
+      prof.op = this.kernels.current;
       let bytes = 0;
       for (const s of p.inputs) bytes += s.bytes;
       for (const s of p.outputs) bytes += s.bytes;

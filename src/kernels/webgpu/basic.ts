@@ -7,22 +7,20 @@ import fillSrc from '../../../shaders/fill.wgsl';
 import randomSrc from '../../../shaders/random.wgsl';
 import unarySrc from '../../../shaders/unary.wgsl';
 import whereSrc from '../../../shaders/where.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import type { DType } from '../../tensor/dtype.js';
-import { fail } from '../../tensor/errors.js';
-import { splitSeed } from '../../tensor/random.js';
-import { broadcastStrides, sizeOf, stridesOf } from '../../tensor/shape.js';
-import { BINARY, collapseAxes, UNARY, type BinaryOp, type UnaryOp } from '../elementwise.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import type { DType } from '../../core/dtype.js';
+import { fail } from '../../core/errors.js';
+import { splitSeed } from '../../core/random.js';
+import { broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js';
+import { BINARY, collapseAxes, UNARY, type BinaryOp, type UnaryOp } from '../../core/elementwise.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { Uniforms } from './program.js';
+import { type StridedCopy } from '../../core/kernels.js';
 
 const wgsl = (d: DType) => (d === 'int32' ? 'i32' : 'f32');
 export const groups256 = (n: number): [number] => [Math.ceil(n / 256)];
 
-export interface FillAttrs { shape: readonly number[]; dtype: DType; value: number }
-export interface RandomAttrs { shape: readonly number[]; dist: 'uniform' | 'normal'; seed: number; offset: number; a: number; b: number }
-export interface StridedCopy { shape: readonly number[]; xStrides: readonly number[]; xBase: number; outStrides: readonly number[]; outBase: number }
 
 function out(b: WebGPUBackend, shape: readonly number[], dtype: DType): TensorData {
   return { shape, dtype, storage: b.alloc(sizeOf(shape), dtype) };
@@ -53,13 +51,13 @@ export function gpuStridedCopy(b: WebGPUBackend, x: TensorData, o: TensorData, c
   });
 }
 
-registerKernel<WebGPUBackend, FillAttrs>('webgpu', 'fill', (b, _in, a) => {
+webgpuKernels.register('fill', (b, _in, a) => {
   const o = out(b, a.shape, a.dtype);
   gpuFill(b, o, a.value);
   return o;
 });
 
-registerKernel<WebGPUBackend, RandomAttrs>('webgpu', 'random', (b, _in, a) => {
+webgpuKernels.register('random', (b, _in, a) => {
   const o = out(b, a.shape, 'float32');
   const n = sizeOf(a.shape);
   const [k0, k1] = splitSeed('random', a.seed);
@@ -73,13 +71,13 @@ registerKernel<WebGPUBackend, RandomAttrs>('webgpu', 'random', (b, _in, a) => {
   return o;
 });
 
-registerKernel<WebGPUBackend, Record<string, never>>('webgpu', 'copy', (b, [x]) => {
+webgpuKernels.register('copy', (b, [x]) => {
   const o = out(b, x.shape, x.dtype);
   b.copy(x.storage, o.storage, sizeOf(x.shape) * 4);
   return o;
 });
 
-registerKernel<WebGPUBackend, { dtype: DType }>('webgpu', 'cast', (b, [x], a) => {
+webgpuKernels.register('cast', (b, [x], a) => {
   const o = out(b, x.shape, a.dtype);
   const n = sizeOf(x.shape);
   // float → int truncates toward zero (as PyTorch's .int()); WGSL's conversion does the same.
@@ -90,7 +88,7 @@ registerKernel<WebGPUBackend, { dtype: DType }>('webgpu', 'cast', (b, [x], a) =>
   return o;
 });
 
-registerKernel<WebGPUBackend, { op: UnaryOp }>('webgpu', 'unary', (b, [x], a) => {
+webgpuKernels.register('unary', (b, [x], a) => {
   const def = UNARY[a.op];
   const expr = x.dtype === 'int32' ? def.i32 : def.f32;
   if (!expr) fail(a.op, `not defined for ${x.dtype} tensors`);
@@ -103,7 +101,7 @@ registerKernel<WebGPUBackend, { op: UnaryOp }>('webgpu', 'unary', (b, [x], a) =>
   return o;
 });
 
-registerKernel<WebGPUBackend, { op: BinaryOp; shape: readonly number[] }>('webgpu', 'binary', (b, [x, y], a) => {
+webgpuKernels.register('binary', (b, [x, y], a) => {
   const def = BINARY[a.op];
   const expr = x.dtype === 'int32' ? def.i32 : def.f32;
   if (!expr) fail(a.op, `not defined for ${x.dtype} tensors`);
@@ -122,7 +120,7 @@ registerKernel<WebGPUBackend, { op: BinaryOp; shape: readonly number[] }>('webgp
   return o;
 });
 
-registerKernel<WebGPUBackend, { shape: readonly number[] }>('webgpu', 'where', (b, [c, x, y], a) => {
+webgpuKernels.register('where', (b, [c, x, y], a) => {
   const o = out(b, a.shape, x.dtype);
   const n = sizeOf(a.shape);
   const col = collapseAxes(a.shape, [broadcastStrides(c.shape, a.shape), broadcastStrides(x.shape, a.shape), broadcastStrides(y.shape, a.shape)]);
@@ -135,7 +133,7 @@ registerKernel<WebGPUBackend, { shape: readonly number[] }>('webgpu', 'where', (
   return o;
 });
 
-registerKernel<WebGPUBackend, StridedCopy & { outShape: readonly number[]; init?: number }>('webgpu', 'stridedCopy', (b, [x], a) => {
+webgpuKernels.register('stridedCopy', (b, [x], a) => {
   const o = out(b, a.outShape, x.dtype);
   if (a.init !== undefined) gpuFill(b, o, a.init);
   gpuStridedCopy(b, x, o, a);

@@ -7,35 +7,16 @@ import applySrc from '../../../shaders/bn_apply.wgsl';
 import bwdApplySrc from '../../../shaders/bn_backward_apply.wgsl';
 import bwdReduceSrc from '../../../shaders/bn_backward_reduce.wgsl';
 import statsSrc from '../../../shaders/bn_stats.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import { sizeOf } from '../../core/shape.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
+import { bnDims } from '../../core/kernels.js';
 
-/** [n, c, hw] view of an [N, C, ...] tensor; m = n·hw values per channel. */
-export function bnDims(shape: readonly number[]): { n: number; c: number; hw: number; m: number } {
-  const n = shape[0], c = shape[1], hw = sizeOf(shape.slice(2));
-  return { n, c, hw, m: n * hw };
-}
 
-/**
- * Inputs [x, runningMean?, runningVar?] (both or neither); outputs [mean, invstd]. The batch mean is the
- * pair [2, C]: row 0 a shift K (a sample of the channel), row 1 δ = mean − K, so x − mean = (x − K) − δ
- * stays exact when |mean| ≫ std (see shaders/bn_stats.wgsl).
- */
-export interface BnStatsAttrs { momentum: number; eps: number }
-/**
- * Inputs [x, mean, stat, weight?, bias?]. Training: mean [2, C] and stat = invstd; eval (`fromVar`): the
- * running mean and variance. `relu`: max(·, 0) on the way out (BN and ReLU fused).
- */
-export interface BnApplyAttrs { eps: number; fromVar: boolean; affine: boolean; relu?: boolean }
-/** Inputs [x, dy, mean, stat, y? (relu: the fused forward's output, dy is masked by y > 0)]; outputs [gsum = Σdy, gdot = Σdy·x̂]. */
-export interface BnReduceAttrs { eps: number; fromVar: boolean; relu?: boolean }
-/** Inputs [x, dy, mean, stat, weight? (affine), gsum?, gdot? (training), y? (relu)]; output dx. */
-export interface BnBackwardAttrs { eps: number; fromVar: boolean; affine: boolean; training: boolean; relu?: boolean }
 
 // Workgroup size of the per-channel reductions. Tree steps cost one barrier each, which CPU adapters
 // emulate slowly, so they get fewer invocations per channel. Tests force each size on any adapter.
@@ -55,7 +36,7 @@ function channels(b: WebGPUBackend, op: string, c: number): number {
   return c;
 }
 
-registerKernel<WebGPUBackend, BnStatsAttrs>('webgpu', 'bnStats', (b, [x, rm, rv], a) => {
+webgpuKernels.register('bnStats', (b, [x, rm, rv], a) => {
   const { n, c, hw, m } = bnDims(x.shape);
   const mean: TensorData = { shape: [2, c], dtype: 'float32', storage: b.alloc(2 * c, 'float32') };
   const invstd: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
@@ -77,7 +58,7 @@ registerKernel<WebGPUBackend, BnStatsAttrs>('webgpu', 'bnStats', (b, [x, rm, rv]
   return [mean, invstd];
 });
 
-registerKernel<WebGPUBackend, BnApplyAttrs>('webgpu', 'bnApply', (b, [x, mean, stat, w, bias], a) => {
+webgpuKernels.register('bnApply', (b, [x, mean, stat, w, bias], a) => {
   const { c, hw } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
@@ -91,7 +72,7 @@ registerKernel<WebGPUBackend, BnApplyAttrs>('webgpu', 'bnApply', (b, [x, mean, s
   return y;
 });
 
-registerKernel<WebGPUBackend, BnReduceAttrs>('webgpu', 'bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
+webgpuKernels.register('bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
   const { n, c, hw, m } = bnDims(x.shape);
   const gsum: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
   const gdot: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
@@ -105,7 +86,7 @@ registerKernel<WebGPUBackend, BnReduceAttrs>('webgpu', 'bnBackwardReduce', (b, [
   return [gsum, gdot];
 });
 
-registerKernel<WebGPUBackend, BnBackwardAttrs>('webgpu', 'bnBackwardApply', (b, inputs, a) => {
+webgpuKernels.register('bnBackwardApply', (b, inputs, a) => {
   const [x, dy, mean, stat] = inputs;
   const rest = inputs.slice(4);
   const w = a.affine ? rest.shift()! : stat;

@@ -13,10 +13,10 @@ import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import sgSrc from '../../../shaders/conv2d_sg.wgsl';
 import wgradSrc from '../../../shaders/conv2d_wgrad.wgsl';
 import wgradSgSrc from '../../../shaders/conv2d_wgrad_sg.wgsl';
-import type { Storage, TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import type { ConvGeom } from '../conv-geom.js';
-import { registerKernel } from '../registry.js';
+import type { Storage, TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import type { ConvGeom } from '../../core/conv-geom.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
 import { dgradAsConv, runTexConv, runTexWgrad, texConvPays, texConvPlan, texWgradPays, texWgradPlan } from './conv-tex.js';
@@ -154,7 +154,7 @@ function release(b: WebGPUBackend, ...ts: TensorData[]): void {
   for (const t of ts) b.release(t.storage);
 }
 
-registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w, bias], { geom: g }) => {
+webgpuKernels.register('conv2d', (b, [x, w, bias], { geom: g }) => {
   const pixels = g.n * g.oh * g.ow;
   const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
   if (pixels * g.co === 0) return o;
@@ -194,7 +194,7 @@ registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2d', (b, [x, w,
   return o;
 });
 
-registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dDgrad', (b, [dy, w], { geom: g }) => {
+webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom: g }) => {
   const pixels = g.n * g.h * g.w;
   const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
   if (pixels * g.ci === 0) return o;
@@ -256,7 +256,7 @@ function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; p
   return { tiles, cig, perSlice, slices: cdiv(pixels, perSlice), workgroups: tiles };
 }
 
-registerKernel<WebGPUBackend, { geom: ConvGeom }>('webgpu', 'conv2dWgrad', (b, [dy, x], { geom: g }) => {
+webgpuKernels.register('conv2dWgrad', (b, [dy, x], { geom: g }) => {
   const v = gatherVariant(b);
   const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   const total = g.co * g.ci * taps;

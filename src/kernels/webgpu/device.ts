@@ -1,7 +1,7 @@
 /**
  * Getting a GPUDevice: `navigator.gpu` in a browser, the `webgpu` package (dawn.node) in Node.
  */
-import { RejuvError } from '../../tensor/errors.js';
+import { RejuvError } from '../../core/errors.js';
 
 const NO_ADAPTER = `no WebGPU adapter was found. In Node, run \`bash scripts/setup.sh\` (it installs Mesa's
 lavapipe software Vulkan driver when there is no GPU), or install your GPU's Vulkan driver; in a browser,

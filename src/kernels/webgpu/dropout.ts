@@ -1,17 +1,15 @@
 /** WebGPU dropout mask-and-scale (shaders/dropout.wgsl); forward and backward are the same kernel. */
 import dropoutSrc from '../../../shaders/dropout.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { splitSeed } from '../../tensor/random.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { splitSeed } from '../../core/random.js';
+import { sizeOf } from '../../core/shape.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 
-/** Keep element i iff (Philox bits_i >> 8) ≥ threshold; kept values are multiplied by scale. */
-export interface DropoutAttrs { seed: number; offset: number; threshold: number; scale: number }
 
-registerKernel<WebGPUBackend, DropoutAttrs>('webgpu', 'dropout', (b, [x], a) => {
+webgpuKernels.register('dropout', (b, [x], a) => {
   const n = sizeOf(x.shape);
   const o: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(n, 'float32') };
   const [k0, k1] = splitSeed('dropout', a.seed);

@@ -6,10 +6,10 @@
 import gatherSrc from '../../../shaders/gather.wgsl';
 import indexSortSrc from '../../../shaders/index_sort.wgsl';
 import segmentSumSrc from '../../../shaders/segment_sum.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../gather-plan.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { sizeOf } from '../../core/shape.js';
+import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../../core/gather-plan.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
@@ -17,7 +17,7 @@ import { Uniforms } from './program.js';
 /** Bits written for an out-of-range index: a quiet NaN, or -2^31 for int32. */
 const POISON = { float32: 0x7fc00000, int32: 0x80000000 };
 
-registerKernel<WebGPUBackend, GatherAttrs>('webgpu', 'gather', (b, [x, idx], a) => {
+webgpuKernels.register('gather', (b, [x, idx], a) => {
   const nIdx = sizeOf(idx.shape);
   const shape = gatherShape(x.shape, a.axis, idx.shape);
   const o: TensorData = { shape, dtype: x.dtype, storage: b.alloc(sizeOf(shape), x.dtype) };
@@ -34,7 +34,7 @@ registerKernel<WebGPUBackend, GatherAttrs>('webgpu', 'gather', (b, [x, idx], a) 
   return o;
 });
 
-registerKernel<WebGPUBackend, ScatterAddAttrs>('webgpu', 'scatterAdd', (b, [g, idx], a) => {
+webgpuKernels.register('scatterAdd', (b, [g, idx], a) => {
   const nIdx = sizeOf(idx.shape);
   const shape = [...g.shape.slice(0, a.axis), a.axisLen, ...g.shape.slice(a.axis + idx.shape.length)];
   const o: TensorData = { shape, dtype: g.dtype, storage: b.alloc(sizeOf(shape), g.dtype) };

@@ -2,13 +2,12 @@
 import accuracySrc from '../../../shaders/accuracy.wgsl';
 import ceSrc from '../../../shaders/cross_entropy.wgsl';
 import ceBwdSrc from '../../../shaders/cross_entropy_backward.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 
-export interface CrossEntropyAttrs { labelSmoothing: number }
 const NAN_BITS = 0x7fc00000;
 
 // One workgroup does the whole batch; CPU adapters emulate its barriers, so they get a smaller one.
@@ -20,7 +19,7 @@ export function setLossWorkgroup(size: 64 | 256 | null): void {
 const rowsWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware ? 64 : 256);
 
 /** Inputs [logits [N, K], labels [N] int32]; outputs [loss [], lse [N]]. */
-registerKernel<WebGPUBackend, CrossEntropyAttrs>('webgpu', 'crossEntropy', (b, [x, labels], a) => {
+webgpuKernels.register('crossEntropy', (b, [x, labels], a) => {
   const [n, k] = x.shape;
   const loss: TensorData = { shape: [], dtype: 'float32', storage: b.alloc(1, 'float32') };
   const lse: TensorData = { shape: [n], dtype: 'float32', storage: b.alloc(n, 'float32') };
@@ -34,7 +33,7 @@ registerKernel<WebGPUBackend, CrossEntropyAttrs>('webgpu', 'crossEntropy', (b, [
 });
 
 /** Inputs [logits, labels, lse, g (scalar upstream gradient)]; output dlogits. */
-registerKernel<WebGPUBackend, CrossEntropyAttrs>('webgpu', 'crossEntropyBackward', (b, [x, labels, lse, g], a) => {
+webgpuKernels.register('crossEntropyBackward', (b, [x, labels, lse, g], a) => {
   const [n, k] = x.shape;
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(n * k, 'float32') };
   b.run({
@@ -46,7 +45,7 @@ registerKernel<WebGPUBackend, CrossEntropyAttrs>('webgpu', 'crossEntropyBackward
 });
 
 /** Inputs [logits [N, K], labels [N]]; output the fraction of rows whose first argmax is the label. */
-registerKernel<WebGPUBackend, Record<string, never>>('webgpu', 'accuracy', (b, [x, labels]) => {
+webgpuKernels.register('accuracy', (b, [x, labels]) => {
   const [n, k] = x.shape;
   const out: TensorData = { shape: [], dtype: 'float32', storage: b.alloc(1, 'float32') };
   const wg = rowsWG(b);

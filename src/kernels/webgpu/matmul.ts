@@ -12,10 +12,10 @@ import sgSrc from '../../../shaders/matmul_sg.wgsl';
 import tiledSrc from '../../../shaders/matmul_tiled.wgsl';
 import texSrc from '../../../shaders/matmul_tex.wgsl';
 import texPackSrc from '../../../shaders/matmul_tex_pack.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { fail, fmtShape } from '../../tensor/errors.js';
-import { planMatmul, type MatmulAttrs, type MatmulPlan, type MatmulVariant } from '../matmul-plan.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail, fmtShape } from '../../core/errors.js';
+import { planMatmul, type MatmulAttrs, type MatmulPlan, type MatmulVariant } from '../../core/matmul-plan.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill } from './basic.js';
 import { Uniforms } from './program.js';
@@ -234,7 +234,7 @@ function check(groups: number[], p: MatmulPlan): void {
   }
 }
 
-registerKernel<WebGPUBackend, MatmulAttrs>('webgpu', 'matmul', (b, [x, y], a) => {
+webgpuKernels.register('matmul', (b, [x, y], a) => {
   const p = planMatmul('matmul', x.shape, y.shape, a.transA, a.transB);
   const o: TensorData = { shape: p.outShape, dtype: x.dtype, storage: b.alloc(p.batch * p.m * p.n, x.dtype) };
   if (p.batch * p.m * p.n === 0) return o;

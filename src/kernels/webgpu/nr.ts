@@ -6,51 +6,22 @@
 import gammaStatsSrc from '../../../shaders/nr_gamma_stats.wgsl';
 import gatherSrc from '../../../shaders/nr_gather.wgsl';
 import maskedInitSrc from '../../../shaders/nr_masked_init.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { splitSeed } from '../../tensor/random.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { splitSeed } from '../../core/random.js';
+import { sizeOf } from '../../core/shape.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 
-export interface GammaStatsAttrs {
-  /** Number of layers (segments). */
-  layers: number;
-  /** Dead threshold relative to the layer max (spec: 0.01) and whole-layer threshold (1e-3). */
-  liveThres: number;
-  allDeadThres: number;
-}
 
-/** One block of a masked init: a constant, or a normal draw scaled by `value` (std). */
-export interface InitBlock { random: boolean; value: number }
 
-export interface MaskedInitAttrs {
-  /** Output shape viewed as [rows, cols, inner]. */
-  shape: readonly [number, number, number];
-  /** The survived block is [a, b, inner] (the `src` input). */
-  a: number;
-  b: number;
-  sr: InitBlock;
-  rs: InitBlock;
-  rr: InitBlock;
-  seed: number;
-  offset: number;
-  /** Shape of the returned tensor (same element count as `shape`). */
-  outShape: readonly number[];
-}
 
-export interface GatherAttrs {
-  /** x viewed as [m0, m1, inner]. */
-  m1: number;
-  inner: number;
-  outShape: readonly number[];
-}
 
 // Inputs: info (i32 words; see the shader header), then every layer's γ in layer order. The γ vectors
 // are packed into one buffer by buffer copies inside the recorded stream (no host round trip).
 // Outputs: mask, maxes, counts, and the packed γ (returned so its owner frees it).
-registerKernel<WebGPUBackend, GammaStatsAttrs>('webgpu', 'nrGammaStats', (b, [info, ...gammas], a) => {
+webgpuKernels.register('nrGammaStats', (b, [info, ...gammas], a) => {
   const g = gammas.reduce((s, t) => s + sizeOf(t.shape), 0);
   const gamma: TensorData = { shape: [g], dtype: 'float32', storage: b.alloc(g, 'float32') };
   let off = 0;
@@ -70,7 +41,7 @@ registerKernel<WebGPUBackend, GammaStatsAttrs>('webgpu', 'nrGammaStats', (b, [in
   return [mask, maxes, counts, gamma];
 });
 
-registerKernel<WebGPUBackend, GatherAttrs>('webgpu', 'nrGather', (b, [x, idx0, idx1], a) => {
+webgpuKernels.register('nrGather', (b, [x, idx0, idx1], a) => {
   const n = sizeOf(idx0.shape) * sizeOf(idx1.shape) * a.inner;
   const o: TensorData = { shape: a.outShape, dtype: 'float32', storage: b.alloc(n, 'float32') };
   if (n === 0) return o;
@@ -83,7 +54,7 @@ registerKernel<WebGPUBackend, GatherAttrs>('webgpu', 'nrGather', (b, [x, idx0, i
   return o;
 });
 
-registerKernel<WebGPUBackend, MaskedInitAttrs>('webgpu', 'nrMaskedInit', (b, [src], a) => {
+webgpuKernels.register('nrMaskedInit', (b, [src], a) => {
   const [rows, cols, inner] = a.shape;
   const n = rows * cols * inner;
   const o: TensorData = { shape: a.outShape, dtype: 'float32', storage: b.alloc(n, 'float32') };

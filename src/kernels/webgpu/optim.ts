@@ -5,18 +5,15 @@
  */
 import adamSrc from '../../../shaders/adam.wgsl';
 import sgdSrc from '../../../shaders/sgd.wgsl';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import { sizeOf } from '../../core/shape.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
+import { adamConstants } from '../../core/kernels.js';
 
-/** Inputs [grad, param, buf?]; param and buf are updated in place. */
-export interface SgdAttrs { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number; l1: number; first: boolean }
-/** Inputs [grad, param, m, v]; param, m and v are updated in place. `step` counts from 1. */
-export interface AdamAttrs { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; step: number; l1: number }
 
-registerKernel<WebGPUBackend, SgdAttrs>('webgpu', 'sgdUpdate', (b, [grad, param, buf], a) => {
+webgpuKernels.register('sgdUpdate', (b, [grad, param, buf], a) => {
   const n = sizeOf(param.shape);
   const withBuf = buf !== undefined;
   // Without momentum the shader still declares `buf`; a 4-byte scratch buffer fills the binding.
@@ -31,7 +28,7 @@ registerKernel<WebGPUBackend, SgdAttrs>('webgpu', 'sgdUpdate', (b, [grad, param,
   return [];
 });
 
-registerKernel<WebGPUBackend, AdamAttrs>('webgpu', 'adamUpdate', (b, [grad, param, m, v], a) => {
+webgpuKernels.register('adamUpdate', (b, [grad, param, m, v], a) => {
   const n = sizeOf(param.shape);
   const c = adamConstants(a);
   b.run({
@@ -44,11 +41,3 @@ registerKernel<WebGPUBackend, AdamAttrs>('webgpu', 'adamUpdate', (b, [grad, para
   return [];
 });
 
-/** The per-step scalars PyTorch computes in Python doubles. */
-export function adamConstants(a: AdamAttrs): { stepSize: number; bc2Sqrt: number; decay: number } {
-  return {
-    stepSize: a.lr / (1 - a.beta1 ** a.step),
-    bc2Sqrt: Math.sqrt(1 - a.beta2 ** a.step),
-    decay: 1 - a.lr * a.weightDecay,
-  };
-}

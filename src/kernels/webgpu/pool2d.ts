@@ -4,30 +4,23 @@
  */
 import poolSrc from '../../../shaders/pool2d.wgsl';
 import poolBwdSrc from '../../../shaders/pool2d_backward.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { sizeOf } from '../../tensor/shape.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { sizeOf } from '../../core/shape.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
+import { type PoolMode, type Pool2dAttrs } from '../../core/kernels.js';
 
-export type PoolMode = 'max' | 'avg' | 'adaptive';
 export const POOL_CODE: Record<PoolMode, number> = { max: 0, avg: 1, adaptive: 2 };
 
-/** Geometry of a pooling over [N, C, H, W] → [N, C, OH, OW] (kernel/stride/padding unused by adaptive). */
-export interface Pool2dAttrs {
-  mode: PoolMode;
-  outH: number; outW: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
-  countIncludePad: boolean;
-}
 
 function poolUniforms(total: number, h: number, w: number, a: Pool2dAttrs): Uniforms {
   return new Uniforms().u32(total).i32(h).i32(w).i32(a.outH).i32(a.outW).i32(a.kh).i32(a.kw).i32(a.sh).i32(a.sw).i32(a.ph).i32(a.pw).u32(a.countIncludePad ? 1 : 0);
 }
 
 /** Input [x]; outputs [y] (and [y, argmax] for max pooling, int32 flat indices h·W + w per plane). */
-registerKernel<WebGPUBackend, Pool2dAttrs>('webgpu', 'pool2d', (b, [x], a) => {
+webgpuKernels.register('pool2d', (b, [x], a) => {
   const [n, c, h, w] = x.shape;
   const shape = [n, c, a.outH, a.outW];
   const total = sizeOf(shape);
@@ -44,7 +37,7 @@ registerKernel<WebGPUBackend, Pool2dAttrs>('webgpu', 'pool2d', (b, [x], a) => {
 });
 
 /** Inputs [dy, argmax?] (argmax for max pooling), attrs + the input shape; output dx. */
-registerKernel<WebGPUBackend, Pool2dAttrs & { inShape: readonly number[] }>('webgpu', 'pool2dBackward', (b, [dy, idx], a) => {
+webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
   const [, , h, w] = a.inShape;
   const total = sizeOf(a.inShape);
   const dx: TensorData = { shape: a.inShape, dtype: 'float32', storage: b.alloc(total, 'float32') };

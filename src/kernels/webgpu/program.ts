@@ -8,7 +8,7 @@
 import indexLib from '../../../shaders/lib/index.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
-import type { Storage } from '../../tensor/backend.js';
+import type { Storage } from '../../core/backend.js';
 
 const LIBS: Record<string, string> = { 'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib };
 

@@ -8,10 +8,10 @@
 import reduceSrc from '../../../shaders/reduce.wgsl';
 import reduceArgCombineSrc from '../../../shaders/reduce_arg_combine.wgsl';
 import reducePartialSrc from '../../../shaders/reduce_partial.wgsl';
-import type { TensorData } from '../../tensor/backend.js';
-import { fail } from '../../tensor/errors.js';
-import { planReduce, REDUCE_CODE, type ReducePlan, type ReduceOp } from '../reduce-plan.js';
-import { registerKernel } from '../registry.js';
+import type { TensorData } from '../../core/backend.js';
+import { fail } from '../../core/errors.js';
+import { planReduce, REDUCE_CODE, type ReducePlan, type ReduceOp } from '../../core/reduce-plan.js';
+import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
@@ -86,5 +86,5 @@ function reduceInto(b: WebGPUBackend, x: TensorData, op: ReduceOp, p: ReducePlan
   return result;
 }
 
-registerKernel<WebGPUBackend, { op: ReduceOp; axes: readonly number[] }>('webgpu', 'reduce', (b, [x], a) =>
+webgpuKernels.register('reduce', (b, [x], a) =>
   reduceInto(b, x, a.op, planReduce(x.shape, a.axes)));

@@ -1,5 +1,5 @@
 /** Pieces every zoo model shares: the NR-conv unit's layers and the paper's initialization (spec §5.1). */
-import { fail } from '../../tensor/errors.js';
+import { fail } from '../../core/errors.js';
 import { BatchNorm2d } from '../batchnorm.js';
 import { Conv2d } from '../conv.js';
 import type { ModelOptions } from '../graph.js';

@@ -10,7 +10,7 @@
  * features.denseblock<b>.denselayer<l>.{conv1,norm1,relu1,conv2,norm2,relu2},
  * features.transition<t>.{conv,norm,relu,pool}, classifier.
  */
-import { fail } from '../../tensor/errors.js';
+import { fail } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BatchNorm2d } from '../batchnorm.js';
 import type { Conv2d } from '../conv.js';

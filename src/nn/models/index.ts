@@ -13,7 +13,7 @@
  * | densenet121 | ImageNet DenseNet-121, post-activation | 7.9 M |
  * | vgg_mini, resnet20 | small models for this CPU (spec §8.1; CIFAR ResNet-20) | 73 k / 0.27 M |
  */
-import { fail } from '../../tensor/errors.js';
+import { fail } from '../../core/errors.js';
 import type { ModelDescription, ModelOptions, ZooModel } from '../graph.js';
 import { DenseNet, DENSENET_SPECS } from './densenet.js';
 import { ResNet, RESNET_SPECS } from './resnet.js';

@@ -8,7 +8,7 @@
  * layers whose output lands on the residual stream.
  * Names: conv1, bn1, layer<s>.<b>.{conv1,bn1,conv2,bn2[,conv3,bn3],downsample.{0,1}}, fc.
  */
-import { fail } from '../../tensor/errors.js';
+import { fail } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { BatchNorm2d } from '../batchnorm.js';
 import type { Conv2d } from '../conv.js';

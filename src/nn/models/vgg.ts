@@ -8,7 +8,7 @@
  * - `vgg_mini`: the miniature of spec §8.1 (16, 16, M, 32, 32, M, 64, 64).
  * State-dict names: `features.<i>.*` (conv, BN, ReLU, pool in one Sequential) and `classifier.*`.
  */
-import { fail } from '../../tensor/errors.js';
+import { fail } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { adaptiveAvgPool2d, flatten } from '../functional.js';
 import { GraphBuilder, WidthPlan, ZooModel, type ModelOptions } from '../graph.js';

@@ -2,20 +2,21 @@
  * Neural Rejuvenation on the command line: the `--nr…` options of `rejuv train`, the plugin they make,
  * the NR section of `rejuv inspect` and the NR variant of `rejuv demo` (src/cli/extensions.ts).
  */
-import { registerExtension } from '../cli/extensions.js';
-import type { ParsedOptions } from '../cli/options.js';
-import { dataOf } from '../kernels/cpu/backend.js';
+import { registerExtension } from './extensions.js';
+import type { ParsedOptions } from './options.js';
+import { dataOf } from '../kernels/cpu/index.js';
 import type { ZooModel } from '../nn/graph.js';
 import { zeros } from '../ops/creation.js';
 import { backend, noGrad, tidy } from '../tensor/engine.js';
-import { fail } from '../tensor/errors.js';
+import { fail } from '../core/errors.js';
 import type { TrainConfig } from '../train/config.js';
-import { gammaLayout } from './channels.js';
-import { gammaStats, packLayout } from './device.js';
-import { channelGraphOf } from './fromModel.js';
-import { planWidths, utilization } from './plan.js';
+import { gammaLayout } from '../rejuv/channels.js';
+import { gammaStats, packLayout } from '../rejuv/ops.js';
+import { channelGraphOf } from '../rejuv/fromModel.js';
+import { planWidths, utilization } from '../rejuv/plan.js';
 import { tensor } from '../ops/creation.js';
-import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions, type SurgeryRecord, type UnreachedRecord } from './nr.js';
+import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions, type NRState, type SurgeryRecord, type UnreachedRecord } from '../rejuv/nr.js';
+import { formatSplitSizes, splitSizes, type SplitSizes } from '../rejuv/export.js';
 
 /** NR options from the parsed `--nr…` values (as stored in the run config). */
 export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
@@ -62,7 +63,7 @@ export function inspectModel(model: ZooModel): { layers: { name: string; alive: 
 const nrEnabled = (cfg: TrainConfig): boolean => Boolean(cfg.plugin?.nr);
 
 /** `rejuv inspect`'s NR section as a table: one row per NR unit, then utilization and the surgery. */
-export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord }): string[] {
+export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord; split?: SplitSizes | string }): string[] {
   const head = ['layer', 'alive', 'total', 'fixed', 'planned width'];
   const rows = info.layers.map((l) => [l.name, String(l.alive), String(l.total), l.fixed ? 'yes' : '', String(l.plannedWidth)]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -76,6 +77,9 @@ export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surger
   if (s) out.push(`  surgery after epoch ${s.epoch}${s.forced ? ' (forced)' : ''} at u ${s.utilization.toFixed(3)}: widths ${s.widthsBefore.join(',')} → ${s.widths.join(',')} (rate ${s.rate.toFixed(3)}), conv parameters ${s.denseParams} dense / ${s.effectiveParams} effective`);
   const t = info.targetNotReached;
   if (t) out.push(`  target not reached: u = ${t.utilization.toFixed(3)} > T = ${t.target} after ${t.monitorEpochs} monitoring epochs; no surgery`);
+  const z = info.split;
+  if (typeof z === 'string') out.push(`  split for deployment: ${z}`);
+  else if (z) out.push('  split for deployment (rejuv export --split): parameters and multiply-adds per image', ...formatSplitSizes(z).map((l) => `    ${l}`));
   return out;
 }
 
@@ -105,11 +109,21 @@ registerExtension({
   },
   inspect(ckpt, model) {
     const info = inspectModel(model);
-    const state = ckpt.hasMeta('plugin') ? ckpt.meta<{ surgery?: SurgeryRecord | null; unreached?: UnreachedRecord | null }>('plugin') : null;
-    return { ...info, ...(state?.surgery ? { surgery: state.surgery } : {}), ...(state?.unreached ? { targetNotReached: state.unreached } : {}) };
+    const state = ckpt.hasMeta('plugin') ? ckpt.meta<Partial<NRState>>('plugin') : null;
+    // After a Scheme A surgery: the masked network's totals and FLOPs beside its split's (or why it does not split).
+    let split: SplitSizes | string | undefined;
+    if (state?.split) {
+      const scheme = ckpt.meta<{ config: TrainConfig }>('run').config.plugin?.['nr-scheme'] ?? 'a';
+      try {
+        split = scheme === 'b' ? 'none (Scheme B: the cross-attention blocks are trained, S and R are not independent)' : splitSizes(model, state.split);
+      } catch (e) {
+        split = `none (${(e as Error).message})`;
+      }
+    }
+    return { ...info, ...(state?.surgery ? { surgery: state.surgery } : {}), ...(state?.unreached ? { targetNotReached: state.unreached } : {}), ...(split ? { split } : {}) };
   },
   formatInspect(info) {
-    return formatInspectNR(info as ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord });
+    return formatInspectNR(info as Parameters<typeof formatInspectNR>[0]);
   },
   // A constant λ strong enough for ~50 steps per epoch (spec §8.2), and a cap on monitoring epochs, keep
   // `npm start` within its ~5-minute budget on a 2-core CPU.

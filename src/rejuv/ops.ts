@@ -3,12 +3,12 @@
  * (monitoring, spec §1.4) and the two surgery kernels (gather of survived blocks, masked
  * initialization of the widened tensors, spec §3.3). No autograd: these run outside the tape.
  */
-import { runKernel, runKernelMulti } from '../kernels/registry.js';
-import type { InitBlock } from '../kernels/webgpu/nr.js';
-import { fail, fmtShape } from '../tensor/errors.js';
-import { sizeOf } from '../tensor/shape.js';
+import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
+import { fail, fmtShape } from '../core/errors.js';
+import { sizeOf } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
+import type { InitBlock, MaskedInitAttrs } from '../core/kernels.js';
 
 export const LIVE_THRES = 1e-2;
 export const ALL_DEAD_THRES = 1e-3;
@@ -85,19 +85,8 @@ export function gatherSurvived(x: Tensor, view: readonly [number, number, number
   return new Tensor(runKernel('nrGather', [x, rows, cols], { m1, inner, outShape }), 'nrGather');
 }
 
-export interface MaskedInitSpec {
-  /** Output viewed as [rows, cols, inner]. */
-  view: readonly [number, number, number];
-  /** Survived block size: src is [a, b, inner]. */
-  a: number;
-  b: number;
-  sr: InitBlock;
-  rs: InitBlock;
-  rr: InitBlock;
-  seed: number;
-  offset?: number;
-  outShape: readonly number[];
-}
+/** The kernel's attributes, with the output viewed as `view` and `offset` defaulting to 0. */
+export type MaskedInitSpec = Omit<MaskedInitAttrs, 'shape' | 'offset'> & { view: MaskedInitAttrs['shape']; offset?: number };
 
 /** The widened tensor: survived block from `src`, the other three blocks constant or N(0, value²). */
 export function maskedInit(src: Tensor, s: MaskedInitSpec): Tensor {

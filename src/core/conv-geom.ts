@@ -2,7 +2,7 @@
  * Geometry of a 2-D convolution (NCHW input, OIHW weight, groups = 1), shared by both backends and the
  * op: every kernel of the conv family (forward, input gradient, weight gradient) takes one of these.
  */
-import { fail, fmtShape } from '../tensor/errors.js';
+import { fail, fmtShape } from './errors.js';
 
 export interface ConvGeom {
   n: number; ci: number; h: number; w: number;

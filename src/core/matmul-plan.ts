@@ -4,8 +4,8 @@
  * A batch index of the output maps to element offsets in A and B through strides that are 0 on
  * broadcast batch axes (torch.matmul semantics), so a broadcast operand is never materialized.
  */
-import { fail, fmtShape } from '../tensor/errors.js';
-import { broadcastShapes, broadcastStrides, sizeOf } from '../tensor/shape.js';
+import { fail, fmtShape } from './errors.js';
+import { broadcastShapes, broadcastStrides, sizeOf } from './shape.js';
 import { collapseAxes } from './elementwise.js';
 
 export interface MatmulAttrs {

@@ -1,5 +1,5 @@
 /** Splitting a reduction into kept and reduced axes (shared by both backends). */
-import { sizeOf, stridesOf } from '../tensor/shape.js';
+import { sizeOf, stridesOf } from './shape.js';
 import { collapseAxes } from './elementwise.js';
 
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';

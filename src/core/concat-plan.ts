@@ -1,6 +1,6 @@
 /** Concatenation as one strided copy per input into a shared output (shared by both backends). */
-import { stridesOf } from '../tensor/shape.js';
-import type { StridedCopy } from './webgpu/basic.js';
+import { stridesOf } from './shape.js';
+import { type StridedCopy } from './kernels.js';
 
 export interface ConcatAttrs {
   axis: number;

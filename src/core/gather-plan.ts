@@ -1,5 +1,5 @@
 /** Viewing a gather / scatter-add along one axis as [outer, axisLen, inner] (shared by both backends). */
-import { sizeOf } from '../tensor/shape.js';
+import { sizeOf } from './shape.js';
 
 export interface GatherAttrs {
   axis: number;

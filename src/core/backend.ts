@@ -1,9 +1,11 @@
 /**
- * What a backend provides to the engine. A backend owns device memory (`Storage`), runs kernels from
- * the registry (`src/kernels/registry.ts`) and reads values back. Kernels never see `Tensor`s, only
- * `TensorData` (shape, dtype, storage): autograd and ownership live one level up, in `src/tensor`.
+ * What a backend provides to the engine. A backend owns device memory (`Storage`), holds its kernels
+ * (`kernels`, the contract of src/core/kernels.ts) and reads values back. Kernels never see `Tensor`s,
+ * only `TensorData` (shape, dtype, storage): autograd and ownership live one level up, in `src/tensor`.
  */
 import type { DType, TypedArray } from './dtype.js';
+import type { KernelTable } from './kernels.js';
+import type { Profiler, ProfileMode } from './profiler.js';
 
 /** A reference-counted block of backend memory; tensors that share it (reshape, detach) each hold one ref. */
 export interface Storage {
@@ -36,6 +38,8 @@ export interface BackendMemory {
 
 export interface Backend {
   readonly name: 'webgpu' | 'cpu';
+  /** Every kernel of the contract, implemented for this backend. */
+  readonly kernels: KernelTable<any>;
   /** Fresh storage for `n` elements; contents are unspecified (kernels write every element). */
   alloc(n: number, dtype: DType): Storage;
   /** Storage holding a copy of `data`. */
@@ -49,4 +53,8 @@ export interface Backend {
   memory(): BackendMemory;
   info(): DeviceInfo;
   destroy(): void;
+  /** Per-dispatch timing (backends that can time their dispatches: WebGPU). */
+  startProfile?(mode?: ProfileMode): Profiler;
+  stopProfile?(): Promise<Profiler | null>;
+  readonly profiler?: Profiler | null;
 }
