@@ -7,7 +7,7 @@
 export { init, close, deviceInfo, type InitOptions } from './init.js';
 export { tidy, noGrad, keep, memory, type MemoryInfo } from './tensor/engine.js';
 export { Tensor, readAll, isTensor } from './tensor/tensor.js';
-export { backward } from './tensor/autograd.js';
+export { backward } from './tensor/tensor.js';
 export { RejuvError } from './core/errors.js';
 export type { DType } from './core/dtype.js';
 export type { DeviceInfo } from './core/backend.js';

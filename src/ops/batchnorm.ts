@@ -6,7 +6,7 @@
  * Backward: one per-channel reduction kernel (Σdy, Σdy·x̂) and one elementwise kernel for dx.
  */
 import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { engine } from '../tensor/engine.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';

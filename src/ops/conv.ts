@@ -4,7 +4,7 @@
  */
 import { runKernel } from '../tensor/dispatch.js';
 import { convGeom, type Conv2dOptions, type ConvGeom } from '../core/conv-geom.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { sum } from './reduce.js';

@@ -7,7 +7,7 @@ import { backend } from '../tensor/engine.js';
 import { fail, fmtShape } from '../core/errors.js';
 import { splitSeed } from '../core/random.js';
 import { checkShape, sizeOf } from '../core/shape.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkTensor, run, wrap } from './util.js';
 

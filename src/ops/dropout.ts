@@ -5,7 +5,7 @@
  * from the seed instead of storing it.
  */
 import { runKernel } from '../tensor/dispatch.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail } from '../core/errors.js';
 import { splitSeed } from '../core/random.js';
 import type { Tensor } from '../tensor/tensor.js';

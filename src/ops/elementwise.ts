@@ -2,7 +2,7 @@
  * Elementwise ops with NumPy broadcasting. Each op's forward and backward sit together.
  */
 import type { BinaryOp, UnaryOp } from '../core/elementwise.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import { broadcastShapes, reducedAxesForBroadcast, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -9,7 +9,7 @@
  * ignore_index is not supported (−100 is out of range like any other negative label).
  */
 import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkTensor, wrap } from './util.js';

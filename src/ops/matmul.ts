@@ -10,7 +10,7 @@
  * Gradients over broadcast batch dims are summed back to the operand's shape.
  */
 import type { MatmulVariant } from '../core/matmul-plan.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';

@@ -4,7 +4,7 @@
  * adaptiveAvgPool2d (1 = global average pooling; any output size).
  */
 import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkDType, checkTensor, wrap } from './util.js';

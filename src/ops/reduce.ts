@@ -2,7 +2,7 @@
  * Reductions over any axes with keepDim, and the softmax family built on them.
  */
 import type { ReduceOp } from '../core/reduce-plan.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail } from '../core/errors.js';
 import { normalizeAxes, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -6,7 +6,7 @@
  */
 import type { ConcatAttrs } from '../core/concat-plan.js';
 import type { GatherAttrs, ScatterAddAttrs } from '../core/gather-plan.js';
-import { record } from '../tensor/autograd.js';
+import { record } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../core/errors.js';
 import { normalizeAxes, sizeOf, stridesOf } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';

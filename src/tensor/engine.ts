@@ -73,11 +73,9 @@ function collect(value: unknown, out: Set<Tensor>, isTensor: (x: unknown) => x i
   }
 }
 
-let isTensorFn: ((x: unknown) => x is Tensor) | null = null;
-export function setTensorCheck(fn: (x: unknown) => x is Tensor): void {
-  isTensorFn = fn;
-}
-
+/** The brand every Tensor carries (src/tensor/tensor.ts), so the engine needs no import of the class. */
+export const TENSOR: unique symbol = Symbol('rejuv.tensor');
+const isTensorBranded = (x: unknown): x is Tensor => typeof x === 'object' && x !== null && (x as { [TENSOR]?: boolean })[TENSOR] === true;
 /**
  * Run `fn`, then dispose every tensor created inside it except those it returns (in an array or plain
  * object too), which move to the enclosing scope. `fn` must be synchronous, as in tfjs.
@@ -95,7 +93,7 @@ export function tidy<T extends Kept>(fn: () => T): T {
     engine.scopes.pop();
   }
   const kept = new Set<Tensor>();
-  collect(result, kept, isTensorFn!);
+  collect(result, kept, isTensorBranded);
   for (const t of scope) if (!kept.has(t) && !t.isDisposed) t.dispose();
   const parent = engine.scopes[engine.scopes.length - 1];
   if (parent) for (const t of kept) if (!t.isDisposed) parent.add(t);
