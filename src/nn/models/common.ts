@@ -2,7 +2,7 @@
 import { fail } from '../../core/errors.js';
 import { BatchNorm2d } from '../batchnorm.js';
 import { Conv2d } from '../conv.js';
-import type { ModelOptions } from '../graph.js';
+import { ZooModel, type GraphBuilder, type ModelOptions, type ZooWidths } from '../graph.js';
 import { constant, kaimingNormal, normal } from '../init.js';
 import { Linear } from '../linear.js';
 
@@ -34,4 +34,25 @@ export function resolveOptions(arch: string, o: ModelOptions, defaults: { inChan
     if (!Number.isInteger(r[k]) || r[k] < 1) fail(arch, `${k} must be a positive integer, got ${r[k]}`);
   }
   return r;
+}
+
+/**
+ * A zoo network: pooled features into one Linear classifier. `finish` is the shared end of every
+ * zoo constructor; the classifier is registered last under the family's own name (`classifier` or
+ * `fc`), so state-dict names and order are those of the reference models.
+ */
+export abstract class ZooNet extends ZooModel {
+  private head!: Linear;
+
+  /** Checks that every width the plan was given was used, adds the classifier after `node` and keeps the graph. */
+  protected finish(headName: string, plan: ZooWidths, g: GraphBuilder, node: number): void {
+    plan.checkAllUsed();
+    this.head = this.registerModule(headName, classifierLinear(g.channels(node), this.options.numClasses));
+    g.classifier(node);
+    this.graph = g;
+  }
+
+  get classifier(): Linear {
+    return this.head;
+  }
 }

@@ -15,12 +15,11 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { BatchNorm2d } from '../batchnorm.js';
 import type { Conv2d } from '../conv.js';
 import { adaptiveAvgPool2d, concat, flatten } from '../functional.js';
-import { GraphBuilder, WidthPlan, ZooModel, type ModelOptions } from '../graph.js';
+import { GraphBuilder, ZooWidths, type ModelOptions } from '../graph.js';
 import { AvgPool2d, MaxPool2d, ReLU } from '../layers.js';
-import type { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import { Sequential } from '../sequential.js';
-import { classifierLinear, convBn, resolveOptions } from './common.js';
+import { ZooNet, convBn, resolveOptions } from './common.js';
 
 interface DenseNetSpec {
   growth: number;
@@ -51,16 +50,15 @@ class DenseBlock extends Module {
   }
 }
 
-export class DenseNet extends ZooModel {
+export class DenseNet extends ZooNet {
   private readonly body: Sequential;
-  private readonly head: Linear;
 
   constructor(arch: string, opts: ModelOptions = {}) {
     const spec = DENSENET_SPECS[arch];
     if (!spec) fail('DenseNet', `unknown architecture '${arch}' (known: ${Object.keys(DENSENET_SPECS).join(', ')})`);
     const o = resolveOptions(arch, opts, spec.imagenet ? { inChannels: 3, inputSize: 224, numClasses: 1000 } : { inChannels: 3, inputSize: 32, numClasses: 10 });
     super(arch, o);
-    const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
+    const plan = new ZooWidths(arch, o.widthMultiplier, opts.widths);
     const g = new GraphBuilder(arch, o.inputSize);
     const k = spec.growth;
     this.body = this.registerModule('features', new Sequential());
@@ -113,14 +111,7 @@ export class DenseNet extends ZooModel {
         g.pool(node, 2, 2, 0, `${tname}.conv`);
       }
     });
-    plan.checkAllUsed();
-    this.head = this.registerModule('classifier', classifierLinear(g.channels(node), o.numClasses));
-    g.classifier(node);
-    this.graph = g;
-  }
-
-  get classifier(): Linear {
-    return this.head;
+    this.finish('classifier', plan, g, node);
   }
 
   features(x: Tensor): Tensor {

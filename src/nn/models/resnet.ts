@@ -13,12 +13,11 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { BatchNorm2d } from '../batchnorm.js';
 import type { Conv2d } from '../conv.js';
 import { add, adaptiveAvgPool2d, flatten, relu } from '../functional.js';
-import { GraphBuilder, WidthPlan, ZooModel, type ModelOptions } from '../graph.js';
+import { GraphBuilder, ZooWidths, type ModelOptions } from '../graph.js';
 import { MaxPool2d } from '../layers.js';
-import type { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import { Sequential } from '../sequential.js';
-import { classifierLinear, convBn, resolveOptions } from './common.js';
+import { ZooNet, convBn, resolveOptions } from './common.js';
 
 interface ResNetSpec {
   block: 'basic' | 'bottleneck';
@@ -61,18 +60,17 @@ class Block extends Module {
   }
 }
 
-export class ResNet extends ZooModel {
+export class ResNet extends ZooNet {
   private readonly stem: { conv: Conv2d; bn: BatchNorm2d };
   private readonly pool: MaxPool2d | null;
   private readonly stages: Sequential[] = [];
-  private readonly head: Linear;
 
   constructor(arch: string, opts: ModelOptions = {}) {
     const spec = RESNET_SPECS[arch];
     if (!spec) fail('ResNet', `unknown architecture '${arch}' (known: ${Object.keys(RESNET_SPECS).join(', ')})`);
     const o = resolveOptions(arch, opts, spec.imagenet ? { inChannels: 3, inputSize: 224, numClasses: 1000 } : { inChannels: 3, inputSize: 32, numClasses: 10 });
     super(arch, o);
-    const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
+    const plan = new ZooWidths(arch, o.widthMultiplier, opts.widths);
     const g = new GraphBuilder(arch, o.inputSize);
     const expansion = spec.block === 'bottleneck' ? 4 : 1;
     const input = g.input(o.inChannels);
@@ -119,14 +117,7 @@ export class ResNet extends ZooModel {
         node = g.add([y, shortcut], `${arch} ${prefix}`);
       }
     });
-    plan.checkAllUsed();
-    this.head = this.registerModule('fc', classifierLinear(g.channels(node), o.numClasses));
-    g.classifier(node);
-    this.graph = g;
-  }
-
-  get classifier(): Linear {
-    return this.head;
+    this.finish('fc', plan, g, node);
   }
 
   features(x: Tensor): Tensor {

@@ -11,11 +11,10 @@
 import { fail } from '../../core/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { adaptiveAvgPool2d, flatten } from '../functional.js';
-import { GraphBuilder, WidthPlan, ZooModel, type ModelOptions } from '../graph.js';
+import { GraphBuilder, ZooWidths, type ModelOptions } from '../graph.js';
 import { AdaptiveAvgPool2d, MaxPool2d, ReLU } from '../layers.js';
-import type { Linear } from '../linear.js';
 import { Sequential } from '../sequential.js';
-import { classifierLinear, convBn, resolveOptions } from './common.js';
+import { ZooNet, convBn, resolveOptions } from './common.js';
 
 /** A number is a 3×3 unit of that width, 'M' a 2×2 max-pool, 'A' global average pooling, 'F<n>' a 1×1 unit. */
 export type VggCfg = (number | 'M' | 'A' | `F${number}`)[];
@@ -32,16 +31,15 @@ const DEFAULTS: Record<string, { inChannels: number; inputSize: number; numClass
   vgg_mini: { inChannels: 3, inputSize: 16, numClasses: 10 },
 };
 
-export class VGG extends ZooModel {
+export class VGG extends ZooNet {
   private readonly body: Sequential;
-  private readonly head: Linear;
 
   constructor(arch: string, opts: ModelOptions = {}) {
     const cfg = VGG_CFGS[arch];
     if (!cfg) fail('VGG', `unknown configuration '${arch}' (known: ${Object.keys(VGG_CFGS).join(', ')})`);
     const o = resolveOptions(arch, opts, DEFAULTS[arch]);
     super(arch, o);
-    const plan = new WidthPlan(arch, o.widthMultiplier, opts.widths);
+    const plan = new ZooWidths(arch, o.widthMultiplier, opts.widths);
     const g = new GraphBuilder(arch, o.inputSize);
     let node = g.input(o.inChannels);
     this.body = this.registerModule('features', new Sequential());
@@ -62,14 +60,7 @@ export class VGG extends ZooModel {
         node = g.unit(name, conv, bn, false, node);
       }
     }
-    plan.checkAllUsed();
-    this.head = this.registerModule('classifier', classifierLinear(g.channels(node), o.numClasses));
-    g.classifier(node);
-    this.graph = g;
-  }
-
-  get classifier(): Linear {
-    return this.head;
+    this.finish('classifier', plan, g, node);
   }
 
   features(x: Tensor): Tensor {
