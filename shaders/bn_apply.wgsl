@@ -9,22 +9,17 @@
 // share a channel and the channel index costs one division per four elements).
 // Dispatch: ceil(n·c·hw / ({{V}}·256)) workgroups of 256 (folded into 2-D past 65535).
 #include <lib/index>
+#include <lib/bn_center>
 
-@group(0) @binding(0) var<storage, read> x: array<{{VT}}>;
+@group(0) @binding(0) var<storage, read> x: array<VT>;
 @group(0) @binding(1) var<storage, read> mean: array<f32>;
 @group(0) @binding(2) var<storage, read> stat: array<f32>;
 @group(0) @binding(3) var<storage, read> w: array<f32>;
 @group(0) @binding(4) var<storage, read> b: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<{{VT}}>;
+@group(0) @binding(5) var<storage, read_write> y: array<VT>;
 struct U { total: u32, c: u32, hw: u32, from_var: u32, affine: u32, relu: u32, eps: f32 }
 @group(0) @binding(6) var<uniform> u: U;
-
-// x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
-// eval means (from_var = 1) are the running mean alone.
-fn centered(v: {{VT}}, ch: u32) -> {{VT}} {
-  if (u.from_var == 1u) { return v - {{VT}}(mean[ch]); }
-  return (v - {{VT}}(mean[ch])) - {{VT}}(mean[u.c + ch]);
-}
+alias VT = {{VT}}; // the element type, named so that lib/bn_center can use it
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -34,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var invstd = stat[ch];
   if (u.from_var == 1u) { invstd = 1.0 / sqrt(invstd + u.eps); }
   var v = centered(x[i], ch) * invstd;
-  if (u.affine == 1u) { v = v * w[ch] + {{VT}}(b[ch]); }
-  if (u.relu == 1u) { v = max(v, {{VT}}(0.0)); }
+  if (u.affine == 1u) { v = v * w[ch] + VT(b[ch]); }
+  if (u.relu == 1u) { v = max(v, VT(0.0)); }
   y[i] = v;
 }

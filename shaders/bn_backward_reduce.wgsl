@@ -5,6 +5,8 @@
 // invstd_c is read directly or, with from_var = 1 (eval mode), computed from the running variance.
 // Layout: x, dy, y are [n, c, hw] contiguous (without relu the host binds dy as y; not read); mean is [2·c] (training) or [c] (eval); stat, gsum, gdot are [c]; M = n·hw.
 // Dispatch: c workgroups of {{WG}} invocations; strided partial sums, then a workgroup tree reduction.
+#include <lib/bn_center>
+
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> dy: array<f32>;
 @group(0) @binding(2) var<storage, read> mean: array<f32>;
@@ -14,16 +16,10 @@
 @group(0) @binding(6) var<storage, read_write> gdot: array<f32>;
 struct U { n: u32, c: u32, hw: u32, m: u32, from_var: u32, relu: u32, eps: f32 }
 @group(0) @binding(7) var<uniform> u: U;
+alias VT = f32; // for lib/bn_center
 
 var<workgroup> part_sum: array<f32, {{WG}}>;
 var<workgroup> part_dot: array<f32, {{WG}}>;
-
-// x − mean_c: training means arrive as the pair (K, δ) in mean[ch], mean[c + ch] (see bn_stats.wgsl);
-// eval means (from_var = 1) are the running mean alone.
-fn centered(v: f32, ch: u32) -> f32 {
-  if (u.from_var == 1u) { return v - mean[ch]; }
-  return (v - mean[ch]) - mean[u.c + ch];
-}
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {

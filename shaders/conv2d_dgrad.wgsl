@@ -8,20 +8,13 @@
 // Variants, register/tiled tiles and dispatch exactly as conv2d_fwd.wgsl with the roles of the
 // channels swapped ({{TILED}}, {{FAST1X1}}); x = input-pixel blocks, z = input-channel blocks.
 #include <lib/index>
+#include <lib/conv_pixels>
 #include <lib/conv_gemm>
 
 @group(0) @binding(0) var<storage, read> x: array<f32>; // dy
 @group(0) @binding(1) var<storage, read> wt: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-// c_red: channels summed over (Co); c_out: channels produced (Ci); cg = ceil(c_out / 4);
-// src_*: the image read (OH, OW); dst_*: the image written (H, W); pixels = N·H·W.
-struct U {
-  n: u32, c_red: u32, c_out: u32, cg: u32,
-  src_h: u32, src_w: u32, dst_h: u32, dst_w: u32,
-  kh: u32, kw: u32, sh: u32, sw: u32,
-  ph: i32, pw: i32, dh: u32, dw: u32,
-  pixels: u32,
-}
+// U (lib/conv_pixels): c_red = Co, c_out = Ci; src = dy (OH, OW), dst = dx (H, W).
 @group(0) @binding(3) var<uniform> u: U;
 
 const TILED: u32 = {{TILED}}u;
@@ -29,17 +22,10 @@ const FAST1X1: u32 = {{FAST1X1}}u;
 const NG: u32 = {{NG}}u; // register variant: groups of 4 output channels per invocation (1 or 2)
 
 
-// Per-pixel origin: dy image base offset, y + ph and x + pw (the tap subtracts i·dh, j·dw), in range.
-struct Pix { base: vec4<u32>, y0: vec4<i32>, x0: vec4<i32>, ok: vec4<bool> }
-
-fn pixels_of(p: vec4<u32>) -> Pix {
-  let hw = u.dst_h * u.dst_w;
-  let n = p / vec4(hw);
-  let r = p % vec4(hw);
-  let y = r / vec4(u.dst_w);
-  let xo = r % vec4(u.dst_w);
-  let base = n * vec4(u.c_red * u.src_h * u.src_w);
-  return Pix(base, vec4<i32>(y) + vec4(u.ph), vec4<i32>(xo) + vec4(u.pw), p < vec4(u.pixels));
+// Origin of input rows (columns) r, for pixels_of: r + p, from which each tap subtracts i·dh (j·dw)
+// before dividing by the stride s.
+fn origin(r: vec4<u32>, s: u32, p: i32) -> vec4<i32> {
+  return vec4<i32>(r) + vec4(p);
 }
 
 // dy offsets (channel 0) of tap (i, j) for the 4 pixels; -1 where no output pixel used this input
@@ -58,7 +44,7 @@ fn tap_offsets(q: Pix, i: u32, j: u32) -> vec4<i32> {
   return select(vec4(-1), vec4<i32>(q.base) + oy * vec4(i32(u.src_w)) + ox, inside);
 }
 
-// The 4 pixels' input values at channel offset `coff` (0 where the tap reads padding).
+// Writes 4 input-gradient channels from c0 of pixel p (those below c_out).
 fn store(p: u32, c0: u32, acc: vec4<f32>) {
   if (p >= u.pixels) { return; }
   let hw = u.dst_h * u.dst_w;

@@ -1,7 +1,8 @@
 // The implicit-GEMM main loops shared by conv2d forward and input-gradient kernels (included with
-// `#include <lib/conv_gemm>`). The including file supplies the geometry — struct `Pix`, `pixels_of`,
-// `tap_offsets`, `store` — the bindings `x`, `wt`, `u` and the constants `TILED`, `FAST1X1`, `NG`;
-// WGSL resolves module-scope names regardless of order, so those may come after this text.
+// `#include <lib/conv_gemm>`). The including file supplies the geometry — `Pix` and `pixels_of` (from
+// <lib/conv_pixels>), `tap_offsets`, `store` — the bindings `x`, `wt`, `u` and the constants `TILED`,
+// `FAST1X1`, `NG`; WGSL resolves module-scope names regardless of order, so those may come after
+// this text.
 
 var<workgroup> As: array<vec4<f32>, 256>; // [16 channels summed][16 groups of 4 output channels]
 var<workgroup> Bs: array<f32, 1024>;      // [16 channels summed][64 pixels]

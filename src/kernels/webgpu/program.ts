@@ -8,9 +8,14 @@
 import indexLib from '../../../shaders/lib/index.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
+import convPixelsLib from '../../../shaders/lib/conv_pixels.wgsl';
+import bnCenterLib from '../../../shaders/lib/bn_center.wgsl';
 import type { Storage } from '../../core/backend.js';
 
-const LIBS: Record<string, string> = { 'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib };
+const LIBS: Record<string, string> = {
+  'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib, 'lib/conv_pixels': convPixelsLib,
+  'lib/bn_center': bnCenterLib,
+};
 
 export interface Program {
   /** Pipeline cache key: kernel + variant (dtype, op, tile shape). Never a concrete size. */
