@@ -5,30 +5,9 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { rj, withBackend, type BackendName } from './backends.js';
+import { closeness } from './numbers.js';
 
-/** mulberry32: a tiny seeded PRNG for test data (fast-check supplies the seed, so failures replay). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randValues(n: number, seed: number, lo = -3, hi = 3): number[] {
-  const r = prng(seed);
-  return Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * r()));
-}
-
-export function randInts(n: number, seed: number, lo: number, hi: number): number[] {
-  const r = prng(seed);
-  return Array.from({ length: n }, () => lo + Math.floor((hi - lo) * r()));
-}
-
-export const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+export { prng, randInts, randValues, size } from './numbers.js';
 
 export interface Result { shape: number[]; dtype: string; data: number[] }
 
@@ -51,9 +30,7 @@ export function expectAllClose(what: string, actual: ArrayLike<number>, expected
   expect(actual.length, `${what}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i], e = expected[i];
-    if (Number.isNaN(e) && Number.isNaN(a)) continue;
-    if (!Number.isFinite(e) && a === e) continue;
-    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+    if (!(closeness(a, e, rtol, atol) <= 1)) {
       expect.fail(`${what}: element ${i} is ${a} (webgpu/actual), expected ${e} (reference) (rtol ${rtol}, atol ${atol})`);
     }
   }

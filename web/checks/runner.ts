@@ -9,6 +9,7 @@ import * as rj from '../../src/index.js';
 import type { Backend } from '../../src/core/backend.js';
 import type { DType, TypedArray } from '../../src/core/dtype.js';
 import { engine } from '../../src/tensor/engine.js';
+import { closeness, prng, size } from '../../test/helpers/numbers.js';
 
 export interface InputSpec {
   shape: number[];
@@ -48,25 +49,12 @@ export interface CaseResult {
   message: string;
 }
 
-/** mulberry32: small, seeded, the same in every JS engine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hash = (s: string): number => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) | 0, 7);
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 function fill(spec: InputSpec, next: () => number): number[] {
   const lo = spec.low ?? -2, hi = spec.high ?? 2;
   const whole = spec.dtype === 'int32' || spec.integers;
-  return Array.from({ length: sizeOf(spec.shape) }, () => (whole ? Math.floor(lo + next() * (hi - lo)) : lo + next() * (hi - lo)));
+  return Array.from({ length: size(spec.shape) }, () => (whole ? Math.floor(lo + next() * (hi - lo)) : lo + next() * (hi - lo)));
 }
 
 interface Outcome {
@@ -85,7 +73,7 @@ async function evaluate(backend: Backend, c: AnyCase, p: unknown, specs: InputSp
     const out = rj.tidy(() => {
       const y = c.run(xs, p);
       if (xs.some((x) => x.requiresGrad)) {
-        const w = rj.tensor(fill({ shape: [...y.shape] }, rng(seed ^ 0x5bd1e995)), [...y.shape]);
+        const w = rj.tensor(fill({ shape: [...y.shape] }, prng(seed ^ 0x5bd1e995)), [...y.shape]);
         rj.sum(rj.mul(y, w)).backward();
       }
       return y;
@@ -113,7 +101,7 @@ export async function runCase(c: AnyCase, gpu: Backend, ref: Backend): Promise<C
   for (const [r, p] of params.entries()) {
     const specs = c.inputs(p);
     const seed = hash(c.name) + r;
-    const next = rng(seed);
+    const next = prng(seed);
     const data = specs.map((s) => fill(s, next));
     const where = `${c.name} run ${r} params ${JSON.stringify(p)} inputs ${JSON.stringify(specs.map((s) => s.shape))}`;
     let a: Outcome, b: Outcome;
@@ -131,8 +119,7 @@ export async function runCase(c: AnyCase, gpu: Backend, ref: Backend): Promise<C
       const vb = b.values[k];
       for (let i = 0; i < vb.length; i++) {
         const x = va[i], y = vb[i];
-        if (Number.isNaN(x) && Number.isNaN(y)) continue;
-        const err = x === y ? 0 : Math.abs(x - y) / (atol + rtol * Math.abs(y));
+        const err = closeness(x, y, rtol, atol);
         if (!(err <= 1)) {
           return { name: c.name, runs: r, ok: false, worst: Math.max(worst, err), gradients, message: `${where}: ${a.labels[k]}[${i}] webgpu ${x} vs reference ${y} (atol ${atol}, rtol ${rtol})` };
         }
