@@ -40,14 +40,14 @@ const FAMILIES = [
 ] as const;
 const OPTS = { inChannels: 3, inputSize: 16, numClasses: 10 };
 
-/** Kill a fixed pattern of about half the channels of every non-fixed unit (γ = β = 0); live β small. */
-function killHalf(model: ZooModel): void {
+/** Kill a fixed pattern of about `frac` of the channels of every non-fixed unit (γ = β = 0); live β small. */
+function kill(model: ZooModel, frac: number): void {
   model.nrUnits().forEach((u, l) => {
     if (u.fixed) return;
     const C = u.conv.outChannels;
     const g = new Float32Array(C), b = new Float32Array(C);
     for (let c = 0; c < C; c++) {
-      const dead = c > 0 && ((c * 7 + l * 3) % 10) >= 4;
+      const dead = c > 0 && ((c * 7 + l * 3) % 10) >= 10 * (1 - frac);
       g[c] = dead ? 0 : 0.3 + 0.05 * ((c + l) % 5);
       b[c] = dead ? 0 : 0.02 * ((c % 3) - 1);
     }
@@ -60,9 +60,9 @@ function killHalf(model: ZooModel): void {
  * A rejuvenated network (surgery with the scheme, then `steps` SGD steps in train mode, so R weights,
  * every BN's running statistics and the classifier's new columns are trained values), logits of order 1.
  */
-async function rejuvenated(arch: string, width: number, opts: { scheme?: 'a' | 'b'; steps?: number } = {}): Promise<NeuralRejuvenation> {
+async function rejuvenated(arch: string, width: number, opts: { scheme?: 'a' | 'b'; steps?: number; dead?: number } = {}): Promise<NeuralRejuvenation> {
   const model = createModel(arch, { ...OPTS, widthMultiplier: width });
-  killHalf(model);
+  kill(model, opts.dead ?? 0.6);
   // Logits of order 1 (the N(0, 0.01²) classifier would make a 1e-5 tolerance too lenient).
   model.classifier.registerParameter('weight', rj.tidy(() => rj.mul(model.classifier.weight, 100)));
   const nr = new NeuralRejuvenation(model, { target: 0.99, seed: 4, scheme: opts.scheme ?? 'a' });
@@ -121,10 +121,38 @@ describeEachBackend('split for deployment', () => {
       expect(pair.sizes.s.total).toBe(pair.s.numParameters());
       expect(pair.sizes.r.total).toBe(pair.r.numParameters());
       expect(pair.sizes.pair.flops).toBeLessThan(pair.sizes.masked.flops);
+      expect(pair.index.padded).toEqual({ units: [], convParams: 0, classifierParams: 0 });
       if (arch === 'densenet_bc100') expect(split.inPerm.some((p) => p !== null)).toBe(true); // concatenations were permuted
       if (arch === 'resnet20') expect(units.some((u) => u.fixed)).toBe(true);
       for (const t of outs) t.dispose();
       x.dispose();
+      pair.s.dispose();
+      pair.r.dispose();
+      m.dispose();
+      nr.dispose();
+    });
+  }
+});
+
+describe('split for deployment: units without a rejuvenated channel', () => {
+  // A mild kill gives a rate near 1.25, so units with few survivors get ⌊A·r⌋ = A (no R): R keeps one
+  // all-zero channel there, the sum stays exact, and the padding's zero weights are counted apart.
+  for (const { arch, width } of [{ arch: 'vgg_mini', width: 0.25 }, { arch: 'resnet20', width: 0.25 }, { arch: 'densenet_bc100', width: 0.1 }]) {
+    it(`${arch}: R pads width-0 units with a zero channel; S(x) + R(x) still equals the masked network`, async () => {
+      await rj.init({ backend: 'cpu' });
+      const nr = await rejuvenated(arch, width, { dead: 0.2 });
+      const m = nr.model, split = nr.split!;
+      const pair = await splitNetwork(m, split);
+      expect(pair.index.padded.units.length).toBeGreaterThan(0);
+      if (arch === 'resnet20') expect(pair.index.padded.units).toContain('conv1'); // the residual stream itself has no R
+      const x = rj.randn([4, 3, 16, 16], { seed: 32 });
+      const outs = rj.noGrad(() => rj.tidy(() => [maskedLogits(m, split, x), pairLogits(pair, x)]));
+      const [masked, summed] = await rj.readAll(outs);
+      expect(maxAbs(masked)).toBeGreaterThan(0.05);
+      expect(maxAbsDiff(summed, masked)).toBeLessThan(1e-5);
+      expect(pair.sizes.s.conv + pair.sizes.r.conv - pair.sizes.padded.convParams).toBe(nr.effectiveParams);
+      expect(convWeights(pair.s) + convWeights(pair.r) - pair.index.padded.convParams).toBe(nr.effectiveParams);
+      for (const name of pair.index.padded.units) expect(pair.r.describe().widths[name]).toBe(1);
       pair.s.dispose();
       pair.r.dispose();
       m.dispose();
@@ -139,9 +167,9 @@ describe('split for deployment: refusals', () => {
     const nr = await rejuvenated('vgg_mini', 0.5, { scheme: 'b', steps: 1 });
     await expect(splitNetwork(nr.model, nr.split!, { scheme: 'b' })).rejects.toThrow(/Scheme B network \(cross-attention\) cannot be split/);
     await expect(splitNetwork(nr.model, nr.split!)).rejects.toThrow(/unit features\.\d+: the cross blocks .* are not zero \(max \|w\| = [0-9.e+-]+\)/);
-    // A split in which a unit kept all its channels (no R): the R network would have a width-0 layer.
-    const noR = { ...nr.split!, aOut: nr.split!.aOut.map((a, l) => (l === 2 ? nr.model.nrUnits()[2].conv.outChannels : a)) };
-    await expect(splitNetwork(nr.model, noR)).rejects.toThrow(/unit features\.\d+ has no rejuvenated channel/);
+    // A split that does not describe this network (survived inputs that its producers do not give).
+    const wrong = { ...nr.split!, aIn: nr.split!.aIn.map((a, l) => (l === 2 ? a + 1 : a)) };
+    await expect(splitNetwork(nr.model, wrong)).rejects.toThrow(/unit features\.\d+: the split's survived inputs \(\d+ of \d+\) are not the channels its producers' S parts give/);
     nr.model.dispose();
     nr.dispose();
   });
@@ -233,6 +261,19 @@ describe('split for deployment: files, command line, PyTorch', () => {
   }
 
   it.skipIf(HAVE_TORCH)(`PyTorch check of the pair (skipped: ${NO_TORCH})`, () => {});
+
+  it('a checkpoint written by `rejuv train --nr` (test/fixtures, forced surgery at rate 1.23) splits, R padded where a unit has no R', async () => {
+    const fx = join('test', 'fixtures', 'nr-scheme-a.safetensors'), out = join(dir, 'fixture-split');
+    const ex = await cli('export', '--split', fx, out, '--backend', 'cpu');
+    expect(ex.code, ex.err).toBe(0);
+    expect(ex.out).toMatch(/R keeps one all-zero channel where a unit has no rejuvenated channel \(features\.0, features\.3\)/);
+    const meta = JSON.parse(readFileSync(join(out, PAIR_FILE), 'utf8')) as PairMeta;
+    expect(meta.convParams.S + meta.convParams.R - meta.sizes.padded.convParams).toBe(meta.effectiveParams);
+    expect(meta.check!.maxAbsDiff).toBeLessThan(1e-5);
+    const a = JSON.parse((await cli('eval', fx, '--json', '--backend', 'cpu')).out), b = JSON.parse((await cli('eval', out, '--json', '--backend', 'cpu')).out);
+    expect(Math.abs(a.testLoss - b.testLoss)).toBeLessThan(1e-5);
+    expect(b.testAcc).toBe(a.testAcc);
+  });
 
   it('refuses Scheme B, a run before its surgery, a plain run, and a folder that holds files; --overwrite replaces a pair', async () => {
     await rj.init({ backend: 'cpu' });

@@ -201,7 +201,7 @@ export function describePair(dir: string, meta: PairMeta): string[] {
     `${dir}: split of ${meta.arch}${meta.source ? ` (${meta.source})` : ''} into two ordinary networks; prediction S(x) + R(x)`,
     `  S  ${join(dir, meta.members.S)}  widths ${Object.values(meta.widths.S).join(',')}`,
     `  R  ${join(dir, meta.members.R)}  widths ${Object.values(meta.widths.R).join(',')}`,
-    `  conv parameters S ${fmtInt(meta.convParams.S)} + R ${fmtInt(meta.convParams.R)} = ${fmtInt(meta.convParams.S + meta.convParams.R)}${meta.effectiveParams !== null ? ` (the run's effectiveParams: ${fmtInt(meta.effectiveParams)})` : ''}`,
+    `  conv parameters S ${fmtInt(meta.convParams.S)} + R ${fmtInt(meta.convParams.R)} = ${fmtInt(meta.convParams.S + meta.convParams.R)}${z.padded.convParams ? `, ${fmtInt(meta.convParams.S + meta.convParams.R - z.padded.convParams)} without R's zero padding` : ''}${meta.effectiveParams !== null ? ` (the run's effectiveParams: ${fmtInt(meta.effectiveParams)})` : ''}`,
     ...formatSplitSizes(z).map((l) => `  ${l}`),
     `  the pair holds ${pct(z.pair.total, z.masked.total)} of the masked network's parameters and ${pct(z.pair.flops, z.masked.flops)} of its multiply-adds (each member carries the classifier bias)`,
     ...(meta.check ? [`  check: summed logits vs the masked network's on ${meta.check.images} random images: max |difference| ${meta.check.maxAbsDiff.toExponential(2)} (largest |logit| ${meta.check.maxAbsLogit.toFixed(3)})`] : []),

@@ -26,23 +26,28 @@ import type { StepOutputs } from '../train/plugin.js';
 import { channelGraphOf } from './fromModel.js';
 import { correctCount, crossEntropyLoss, twoHeads } from './heads.js';
 import type { Scheme } from './schemes.js';
+import type { Source } from './channels.js';
 import type { Split } from './surgery.js';
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
 const W = 'rejuv.split';
+
+/** In an index list: a channel the member has but the masked network has not (all zero; see `padded`). */
+export const ZERO = -1;
 
 /** Which channels of the masked network each member's tensors take, unit by unit (physical indices). */
 export interface UnitSplitIndex {
   /** The unit's conv state-dict path, and its BN's. */
   name: string;
   bnName: string;
-  /** Output channels of S and of R ([S | R]: 0…A−1 and A…C−1). */
+  /** Output channels of S and of R ([S | R]: 0…A−1 and A…C−1; R is [ZERO] when the unit has no rejuvenated channel). */
   outS: number[];
   outR: number[];
-  /** Input channels each member's conv reads: both read every one when the input (the image) is not split. */
+  /** Input channels each member's conv reads (ZERO: a padded channel); both read every one when the input (the image) is not split. */
   inS: number[];
   inR: number[];
-  /** Input width of the masked conv, kernel area and nominal output area (FLOPs). */
+  /** Output and input widths of the masked conv, kernel area and nominal output area (FLOPs). */
+  cout: number;
   cin: number;
   kernel: number;
   outArea: number;
@@ -54,19 +59,32 @@ export interface SplitIndex {
   /** The members' descriptions' widths (deleted DenseNet layers stay 0 in both). */
   widthsS: Record<string, number>;
   widthsR: Record<string, number>;
+  /**
+   * Units with no rejuvenated channel (⌊A·r⌋ = A: a small A and a rate below 1 + 1/A). An ordinary
+   * model has no width-0 layer, so R keeps one channel there that is exactly zero (conv weights 0,
+   * γ = β = 0) and is read with zero weights; `convParams` counts R's conv weights that touch one
+   * (`classifierParams` its classifier's).
+   */
+  padded: { units: string[]; convParams: number; classifierParams: number };
 }
 
-/** Physical input channels in S (logical index below `a`) and in R, given a unit's input permutation. */
-function inputChannels(cin: number, a: number, split: boolean, perm: readonly number[] | null): { s: number[]; r: number[] } {
-  if (!split) return { s: range(0, cin), r: range(0, cin) };
-  const logical = perm ?? range(0, cin);
-  if (logical.length !== cin) fail(W, `input permutation has ${logical.length} entries for a conv reading ${cin} channels`);
-  return { s: range(0, cin).filter((j) => logical[j] < a), r: range(0, cin).filter((j) => logical[j] >= a) };
+/** A source's channels in each member, as physical channels of the masked network (or ZERO). */
+interface Cols {
+  s: number[];
+  r: number[];
+  /** Physical width in the masked network. */
+  width: number;
+  /** False for the image: both members read all of it. */
+  split: boolean;
 }
+
+const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /**
  * The index lists of the split of `model` (rejuvenated, with the `split` its surgery returned or its
- * checkpoint stores). Fails, naming the unit, where a member would get a layer of width 0.
+ * checkpoint stores). Every unit's output is physically [S | R]; the lists follow the channel graph
+ * (a residual addition keeps its operands' common layout, a concatenation lays its parts side by
+ * side) and are checked against the split's own input counts and permutations.
  */
 export function splitIndex(model: ZooModel, split: Split): SplitIndex {
   const mg = channelGraphOf(model);
@@ -75,26 +93,63 @@ export function splitIndex(model: ZooModel, split: Split): SplitIndex {
   for (const k of ['aOut', 'aIn', 'splitIn', 'inPerm'] as const) {
     if (!Array.isArray(split[k]) || split[k].length !== n) fail(W, `${model.arch} has ${n} conv-BN units, the split's ${k} describes ${Array.isArray(split[k]) ? split[k].length : 'none'}`);
   }
-  const out: UnitSplitIndex[] = units.map((u, l) => {
-    const [C, cin, kh, kw] = u.conv.weight.shape;
-    const A = split.aOut[l], a = split.aIn[l];
-    if (!Number.isInteger(A) || A < 1 || A > C) fail(W, `unit ${u.name}: ${A} survived channels of ${C} (expected 1…${C})`);
-    if (A === C) {
-      fail(W, `unit ${u.name} has no rejuvenated channel (all ${C} are survived ones), so the R network would have a layer of width 0; this happens when ⌊A·r⌋ = A (a small A and an expansion rate below 1 + 1/A) and cannot be split into two ordinary networks`);
+  const C = units.map((u) => u.conv.outChannels);
+  units.forEach((u, l) => {
+    const A = split.aOut[l];
+    if (!Number.isInteger(A) || A < 1 || A > C[l]) fail(W, `unit ${u.name}: ${A} survived channels of ${C[l]} (expected 1…${C[l]})`);
+  });
+  const colsOf = (src: Source): Cols => {
+    switch (src.kind) {
+      case 'image': return { s: range(0, src.channels), r: range(0, src.channels), width: src.channels, split: false };
+      case 'unit': {
+        const l = src.unit, A = split.aOut[l];
+        return { s: range(0, A), r: A < C[l] ? range(A, C[l]) : [ZERO], width: C[l], split: true };
+      }
+      case 'add': {
+        // Residual operands must agree channel for channel, or S and R would mix in the sum.
+        const parts = src.inputs.map(colsOf);
+        const bad = parts.findIndex((p) => !same(p.s, parts[0].s) || !same(p.r, parts[0].r));
+        if (bad > 0) fail(W, `a residual addition adds operands with different S/R layouts (${parts[0].s.length} and ${parts[bad].s.length} survived channels): S and R do not separate there`);
+        return parts[0];
+      }
+      case 'concat': {
+        const out: Cols = { s: [], r: [], width: 0, split: false };
+        for (const p of src.inputs.map(colsOf)) {
+          const shift = (j: number) => (j === ZERO ? ZERO : j + out.width);
+          out.s.push(...p.s.map(shift));
+          out.r.push(...p.r.map(shift));
+          out.width += p.width;
+          out.split ||= p.split;
+        }
+        return out;
+      }
     }
-    if (split.splitIn[l] && (!Number.isInteger(a) || a < 0 || a > cin)) fail(W, `unit ${u.name}: ${a} survived input channels of ${cin}`);
-    const ins = inputChannels(cin, a, split.splitIn[l], split.inPerm[l]);
+  };
+  const out: UnitSplitIndex[] = units.map((u, l) => {
+    const [, cin, kh, kw] = u.conv.weight.shape;
+    const cols = colsOf(mg.graph.units[l].input);
+    if (cols.width !== cin) fail(W, `unit ${u.name}: its input carries ${cols.width} channels, the conv reads ${cin}`);
+    // The surgery's own record of this input (survived count, [S1 R1 | S2 R2 …] order) must agree.
+    if (cols.split !== Boolean(split.splitIn[l])) fail(W, `unit ${u.name}: the split says its input is ${split.splitIn[l] ? '' : 'not '}split, the channel graph says otherwise`);
+    if (cols.split) {
+      const logical = split.inPerm[l] ?? range(0, cin), a = split.aIn[l];
+      const want = range(0, cin).filter((j) => logical[j] < a);
+      if (logical.length !== cin || !same(cols.s, want)) fail(W, `unit ${u.name}: the split's survived inputs (${a} of ${cin}) are not the channels its producers' S parts give (${cols.s.length})`);
+    }
+    const A = split.aOut[l];
     return {
-      name: u.name, bnName: u.bnName, outS: range(0, A), outR: range(A, C), inS: ins.s, inR: ins.r,
-      cin, kernel: kh * kw, outArea: mg.graph.units[l].outArea ?? 1,
+      name: u.name, bnName: u.bnName, outS: range(0, A), outR: A < C[l] ? range(A, C[l]) : [ZERO], inS: cols.s, inR: cols.r,
+      cout: C[l], cin, kernel: kh * kw, outArea: mg.graph.units[l].outArea ?? 1,
     };
   });
   const cls = model.classifier;
   const path = model.namedModules().find(([, m]) => m === cls)?.[0];
   if (path === undefined) fail(W, `${model.arch}'s classifier is not in its module tree`);
   const [K, F] = cls.weight.shape;
+  const head = colsOf(mg.graph.classifier);
   const cs = split.classifierS;
-  if (!Array.isArray(cs) || cs.length !== F) fail(W, `the classifier reads ${F} features, the split's classifierS marks ${Array.isArray(cs) ? cs.length : 'none'}`);
+  if (head.width !== F) fail(W, `the classifier reads ${F} features, its input carries ${head.width}`);
+  if (!Array.isArray(cs) || cs.length !== F || !same(head.s, range(0, F).filter((j) => cs[j] === 1))) fail(W, `the split's classifierS does not mark the survived features the last units give (${head.s.length} of ${F})`);
   const widths = model.describe().widths;
   const byName = new Map(out.map((u) => [u.name, u]));
   const widthsS: Record<string, number> = {}, widthsR: Record<string, number> = {};
@@ -108,10 +163,17 @@ export function splitIndex(model: ZooModel, split: Split): SplitIndex {
     widthsS[name] = u.outS.length;
     widthsR[name] = u.outR.length;
   }
+  const zeroIn = (xs: readonly number[]) => xs.filter((j) => j === ZERO).length;
+  let padConv = 0;
+  for (const u of out) {
+    const rows = u.outR.length, cols = u.inR.length;
+    padConv += (u.outR[0] === ZERO ? rows * cols : rows * zeroIn(u.inR)) * u.kernel;
+  }
   return {
     units: out,
-    classifier: { path, inS: range(0, F).filter((j) => cs[j] === 1), inR: range(0, F).filter((j) => cs[j] !== 1), features: F, classes: K, bias: cls.bias !== null },
+    classifier: { path, inS: head.s, inR: head.r, features: F, classes: K, bias: cls.bias !== null },
     widthsS, widthsR,
+    padded: { units: out.filter((u) => u.outR[0] === ZERO).map((u) => u.name), convParams: padConv, classifierParams: K * zeroIn(head.r) },
   };
 }
 
@@ -132,6 +194,8 @@ export interface SplitSizes {
   r: NetworkSize;
   /** S + R (the classifier bias is in both members, so it counts twice). */
   pair: NetworkSize;
+  /** R's zero channels where a unit has no rejuvenated channel (see `SplitIndex.padded`). */
+  padded: SplitIndex['padded'];
 }
 
 /** Sizes of the masked network and of its split, from the index lists alone (no weights read). */
@@ -148,19 +212,23 @@ export function splitSizes(model: ZooModel, split: Split, index = splitIndex(mod
     const classifier = c.classes * feats + bias;
     return { conv, bn, classifier, total: conv + bn + classifier, flops: flops + c.classes * feats };
   };
-  const masked = size((u) => u.outS.length + u.outR.length, (u) => u.cin, c.features);
+  const masked = size((u) => u.cout, (u) => u.cin, c.features);
   const s = size((u) => u.outS.length, (u) => u.inS.length, c.inS.length);
   const r = size((u) => u.outR.length, (u) => u.inR.length, c.inR.length);
   const pair = Object.fromEntries(Object.keys(s).map((k) => [k, s[k as keyof NetworkSize] + r[k as keyof NetworkSize]])) as unknown as NetworkSize;
-  return { masked, s, r, pair };
+  return { masked, s, r, pair, padded: index.padded };
 }
 
-/** Rows × columns × inner of a row-major [R, C, inner] array. */
+/** Rows × columns × inner of a row-major [R, C, inner] array (a ZERO row or column gives zeros). */
 function gather(src: ArrayLike<number>, cols: number, inner: number, rows: readonly number[], cs: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * cs.length * inner);
   let o = 0;
   for (const i of rows) {
     for (const j of cs) {
+      if (i === ZERO || j === ZERO) {
+        o += inner;
+        continue;
+      }
       const base = (i * cols + j) * inner;
       for (let t = 0; t < inner; t++) out[o++] = src[base + t];
     }
@@ -171,7 +239,7 @@ function gather(src: ArrayLike<number>, cols: number, inner: number, rows: reado
 /** Largest |w| over the rows × columns block of a conv weight [C, Cin, k]. */
 function blockMax(w: ArrayLike<number>, cin: number, k: number, rows: readonly number[], cs: readonly number[]): number {
   let m = 0;
-  for (const i of rows) for (const j of cs) for (let t = 0; t < k; t++) m = Math.max(m, Math.abs(w[(i * cin + j) * k + t]));
+  for (const i of rows) for (const j of cs) if (i !== ZERO && j !== ZERO) for (let t = 0; t < k; t++) m = Math.max(m, Math.abs(w[(i * cin + j) * k + t]));
   return m;
 }
 
@@ -219,10 +287,11 @@ export async function splitNetwork(model: ZooModel, split: Split, opts: SplitOpt
     const widths = side === 's' ? index.widthsS : index.widthsR;
     const m = modelFromDescription({ ...desc, widths } as ModelDescription);
     const expect = m.stateDict();
-    const units = new Map<string, { u: UnitSplitIndex; part: 'conv' | 'bn' }>();
+    const units = new Map<string, { u: UnitSplitIndex; part: 'conv' | 'bn'; pad: number }>();
     for (const u of index.units) {
-      units.set(`${u.name}.weight`, { u, part: 'conv' });
-      for (const b of ['weight', 'bias', 'running_mean', 'running_var']) units.set(`${u.bnName}.${b}`, { u, part: 'bn' });
+      units.set(`${u.name}.weight`, { u, part: 'conv', pad: 0 });
+      // A padded channel is exactly zero after BN in either mode: γ = β = 0 (running variance 1).
+      for (const b of ['weight', 'bias', 'running_mean', 'running_var']) units.set(`${u.bnName}.${b}`, { u, part: 'bn', pad: b === 'running_var' ? 1 : 0 });
     }
     const c = index.classifier;
     const made: Record<string, Tensor> = {};
@@ -235,7 +304,7 @@ export async function splitNetwork(model: ZooModel, split: Split, opts: SplitOpt
           const rows = side === 's' ? hit.u.outS : hit.u.outR;
           v = hit.part === 'conv'
             ? gather(src, hit.u.cin, hit.u.kernel, rows, side === 's' ? hit.u.inS : hit.u.inR)
-            : gather(src, 1, 1, rows, [0]);
+            : rows[0] === ZERO ? new Float32Array(rows.length).fill(hit.pad) : gather(src, 1, 1, rows, [0]);
         } else if (k === `${c.path}.weight`) {
           v = gather(src, c.features, 1, range(0, c.classes), side === 's' ? c.inS : c.inR);
         } else if (k === `${c.path}.bias` || k.endsWith('.num_batches_tracked')) {
@@ -317,5 +386,9 @@ export function formatSplitSizes(sizes: SplitSizes): string[] {
   const rows = [row('masked (dense)', sizes.masked), row('S', sizes.s), row('R', sizes.r), row('S + R', sizes.pair)];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  return [fmt(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(fmt)];
+  const p = sizes.padded;
+  return [
+    fmt(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(fmt),
+    ...(p.units.length ? [`R keeps one all-zero channel where a unit has no rejuvenated channel (${p.units.join(', ')}): ${fmtInt(p.convParams)} of its conv and ${fmtInt(p.classifierParams)} of its classifier parameters are those zeros`] : []),
+  ];
 }
