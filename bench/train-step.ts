@@ -1,5 +1,5 @@
 /**
- * The training step the experiments pay for, in images/s: the spec's miniature VGG (`vgg_mini` ×1:
+ * The training step the experiments pay for, in images/s: the miniature VGG of docs/method.md §13.1 (`vgg_mini` ×1:
  * 16, 16, M, 32, 32, M, 64, 64, GAP, Linear 64→10) on 1×28×28 MNIST-shaped input, batch 64, SGD
  * momentum 0.9, weight decay 1e-4, lr 0.05, with the step's one readback. Timed in the same run:
  * - PyTorch CPU (Debian's python3-torch through bench/torch_step.py, 2 threads, the same layers,

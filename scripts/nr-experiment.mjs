@@ -14,7 +14,7 @@
  *      node scripts/build.mjs && node scripts/nr-experiment.mjs --real-data
  *      node scripts/nr-experiment.mjs --real-data --dry-run        # the plan, nothing run
  *
- * 2. The older single-dataset mode (the spec §8.1 runs of docs/results.md): appends one section.
+ * 2. The older single-dataset mode (the docs/method.md §13.1 runs of docs/results.md): appends one section.
  *
  *      node scripts/build.mjs && node scripts/nr-experiment.mjs --dataset synthetic --seeds 0,1 \
  *        --width 0.5 --epochs 6 --train-limit 1200 --test-limit 600 --nr-args "--nr-adaptive --nr-lambda0 0.05 --nr-lambda-step 0.05"
@@ -48,7 +48,7 @@ if (flag('real-data')) {
  * - batch 64 (last partial batch kept), SGD momentum 0.9, wd 1e-4, LR 0.05, 15 nominal epochs;
  *   ×0.1 at the start of epochs 9 and 13 (1-based, as metrics.jsonl counts them) = `--milestones 8,12`
  *   (the CLI's milestones are 0-based epoch indices, as torch's MultiStepLR: lr(e) = lr·0.1^|{m ≤ e}|);
- *   NR shifts them by its monitoring epochs (spec §2.5, done by the trainer);
+ *   NR shifts them by its monitoring epochs (docs/method.md §10, done by the trainer);
  * - NR: constant λ per step, Scheme A, T = 0.25.
  *
  * Stages per dataset (datasets run side by side with --jobs 2):
@@ -62,7 +62,7 @@ if (flag('real-data')) {
  *    Because a tuning run has exactly the arguments of the main NR run, the chosen λ's tuning run *is*
  *    the first part of NR seed 0's run: it is resumed, not repeated.
  * 2. baseline and NR (chosen λ) for --seeds (0,1,2); NR with the adaptive rule (λ0 0, step
- *    --adaptive-step, default chosen λ / 5, the spec §8.2 ratio) for seed 0.
+ *    --adaptive-step, default chosen λ / 5, the ratio of docs/method.md §13.1) for seed 0.
  * 3. seed 0 of: a baseline at NR's effective size, --widths chosen so its total parameter count (convs,
  *    BN, classifier) is closest to the mean over NR seeds of NR's effective total (all parameters minus
  *    Scheme A's zero cross blocks), searching the default widths ×s (s in steps of 0.001, rounded) then
@@ -551,7 +551,7 @@ const section = `
 ## ${dataset}: ${model} ×${width}, ${epochs} nominal epochs, seeds ${seeds.join(', ')} (${new Date().toISOString().slice(0, 16)}Z)
 
 Train images ${trainLimit ?? 'all'}, test images ${testLimit ?? 'all'}, batch 64, LR ${lr} with ×0.1 at 50 % and 75 % of
-the nominal schedule (NR: shifted by its monitoring epochs, spec §2.5), SGD momentum 0.9, wd 1e-4, backend ${backend}.
+the nominal schedule (NR: shifted by its monitoring epochs, docs/method.md §10), SGD momentum 0.9, wd 1e-4, backend ${backend}.
 NR flags: \`${nrArgs.join(' ')}\`. Test accuracy is the last epoch's; "best" is the mean best epoch.
 
 | run | final test acc per seed (%) | mean ± std (%) | best (%) | params (all) | conv params (dense) | effective conv params | epochs | wall time |

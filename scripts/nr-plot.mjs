@@ -3,7 +3,7 @@
  * An SVG of an NR experiment's curves for docs/results.md: utilization (NR runs) and test accuracy
  * (NR runs solid, baselines dashed) by epoch, from the runs' metrics.jsonl. No dependencies.
  *
- *   node scripts/nr-plot.mjs --runs runs/spec81 --seeds 0,1,2,3 --out docs/spec81-curves.svg --title "spec §8.1"
+ *   node scripts/nr-plot.mjs --runs runs/spec81 --seeds 0,1,2,3 --out docs/spec81-curves.svg --title "method.md §13.1"
  *   (--nr-label L / --baseline-label L: folders named L-seed<s>; defaults nr, baseline)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

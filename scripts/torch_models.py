@@ -4,8 +4,8 @@ a rejuvenated network: the one PyTorch model module of the repository.
 The state-dict names and shapes of these modules are what rejuv's `stateDict()` must produce
 (test/nn.test.ts checks them against test/goldens/nn.json, written by scripts/goldens/nn.py), and
 a rejuv checkpoint loads into them by name (scripts/rejuv_ckpt.py maps a checkpoint file onto them).
-Architectures: nr-spec §5.3 (post-activation units conv -> BN -> ReLU, bias-free convs, GAP + Linear
-classifier). `init_like_rejuv` applies the same initialization *distributions* as rejuv (spec §5.1;
+Architectures: docs/method.md §12.1 (post-activation units conv -> BN -> ReLU, bias-free convs, GAP + Linear
+classifier). `init_like_rejuv` applies the same initialization *distributions* as rejuv (docs/method.md §12.2;
 the random generators differ, so not the same values).
 
 After Neural Rejuvenation's surgery (src/rejuv/surgery.ts, schemes.ts, heads.ts) rejuv runs the
@@ -269,7 +269,7 @@ class DenseNet(ZooModel):
 
 
 def init_like_rejuv(model, gamma=None):
-    """rejuv's initialization (src/nn/models/common.ts, spec §5.1), in distribution: convs He normal
+    """rejuv's initialization (src/nn/models/common.ts, docs/method.md §12.2), in distribution: convs He normal
     fan-out N(0, 2/(k·k·C_out)); BN γ = 0.5 for VGG models, 1 otherwise, β = 0, running stats 0 / 1;
     Linear classifier N(0, 0.01²), bias 0."""
     if gamma is None:

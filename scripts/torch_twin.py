@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The PyTorch twin of `rejuv train` with Neural Rejuvenation (issue 13 item 2).
 
-The same recipe as rejuv, written from nr-spec.md (../shared/nr-spec.md in the project's workspace),
+The same recipe as rejuv, as docs/method.md describes it,
 with the models of scripts/torch_models.py (the repository's one PyTorch model module):
 
 - data: MNIST / Fashion-MNIST IDX files (plain or .gz) from where rejuv's loader reads them
@@ -12,16 +12,16 @@ with the models of scripts/torch_models.py (the repository's one PyTorch model m
 - model: vgg_mini (or any VGG of torch_models) with rejuv's init distributions (torch_models.init_like_rejuv);
   the init values differ (another generator), so runs agree in distribution, not bit for bit;
 - SGD: the L1 sub-gradient λ·sign(γ) is added to every γ's gradient (no unit of a VGG is fixed) before
-  torch.optim.SGD applies weight decay (every parameter) and momentum (first step v = d) (spec §2.1);
+  torch.optim.SGD applies weight decay (every parameter) and momentum (first step v = d) (docs/method.md §2.2);
 - LR: lr·0.1^|{m ≤ e − shift}| with 0-based milestones (rejuv's --milestones), shift = monitoring
-  epochs so far (spec §2.5: every monitoring epoch adds an epoch and moves the milestones);
+  epochs so far (method.md §10: every monitoring epoch adds an epoch and moves the milestones);
 - NR: at each epoch end while monitoring, the dead rule (|γ| < 1 % of the layer max; whole layer dead if
-  the max < 1e-3 or no input channel is alive; spec §1.4), utilization over conv weights (§1.6); at
+  the max < 1e-3 or no input channel is alive; method.md §3), utilization over conv weights (§4.1); at
   u ≤ T: r = sqrt(R_all / R_live), new widths ⌊alive·r⌋, survivor-preserving surgery (S→S copied, R→R
   He fan-out, cross blocks 0, BN of new neurons γ 0.5 β 0 mean 0 var 1, classifier columns of new
-  neurons N(0, 0.01²), bias kept; Appendix A), a fresh optimizer, λ = 0; Scheme A: the cross blocks'
+  neurons N(0, 0.01²), bias kept; method.md §7.2), a fresh optimizer, λ = 0; Scheme A: the cross blocks'
   gradients are masked (they stay exactly 0), two heads sharing the bias, loss CE(z_S) + CE(z_R),
-  prediction argmax(z_S + z_R). Constant λ, or the adaptive rule (--adaptive, spec §2.3);
+  prediction argmax(z_S + z_R). Constant λ, or the adaptive rule (--adaptive, method.md §5.3);
   without --max-monitor-epochs, monitoring ends after --monitor-limit (30) epochs without surgery.
 
 Writes one JSON line per epoch to --out (and stdout with --verbose): epoch, lr, trainLoss (the loss of
@@ -165,10 +165,10 @@ def load_dataset(name, data_dir=None, train_subset=None, subset_seed=0, train_li
 
 
 # ---------------------------------------------------------------------------------------------------
-# Neural Rejuvenation on a VGG chain (spec §1.4–§4.2, Appendix A)
+# Neural Rejuvenation on a VGG chain (docs/method.md §3–§8.2)
 # ---------------------------------------------------------------------------------------------------
 def dead_masks(units, in_channels):
-    """Spec §1.4 on a chain: dead = |γ| < 0.01·max|γ| per layer; whole layer dead if max < 1e-3 or no alive input."""
+    """method.md §3 on a chain: dead = |γ| < 0.01·max|γ| per layer; whole layer dead if max < 1e-3 or no alive input."""
     masks, prev_alive = [], in_channels
     for _, _, bn in units:
         g = bn.weight.detach().abs()
@@ -182,7 +182,7 @@ def dead_masks(units, in_channels):
 
 
 def resource(widths_in_out, alive, in_channels):
-    """(R_live, R_all) over conv weights, parameter mode (spec §1.6), for a chain of 3×3/1×1 units."""
+    """(R_live, R_all) over conv weights, parameter mode (method.md §4.1), for a chain of 3×3/1×1 units."""
     live = total = 0
     a_in, c_in = in_channels, in_channels
     for (k2, c_out), a in zip(widths_in_out, alive):
@@ -263,7 +263,7 @@ class Twin:
         return live / total if total else 1.0
 
     def surgery(self, epoch, u):
-        """Appendix A: widths ⌊alive·r⌋, S→S copied, R→R He fan-out, cross blocks 0, BN and classifier per §3.3."""
+        """method.md §6.2 and §7.2: widths ⌊alive·r⌋, S→S copied, R→R He fan-out, cross blocks 0, BN and classifier."""
         torch, tm = self.torch, self.tm
         units = self.units()
         dead = dead_masks(units, self.in_channels)
@@ -411,7 +411,7 @@ class Twin:
 
 
 def self_check():
-    """Checks of the twin's NR mechanics (spec §8.3): subset indices pinned to rejuv's, ⌊alive·r⌋ widths,
+    """Checks of the twin's NR mechanics (method.md §13.3): subset indices pinned to rejuv's, ⌊alive·r⌋ widths,
     function preservation of the survived head (train-mode BN, dead neurons with γ = β = 0), cross
     blocks exactly 0 after SGD steps, two heads sharing the bias. Raises AssertionError on a failure."""
     import torch
@@ -502,7 +502,7 @@ def main(argv=None, parse_only=False):
     p.add_argument('--nr', action='store_true')
     p.add_argument('--nr-target', type=float, default=0.25)
     p.add_argument('--nr-lambda', type=float, default=1.5e-4)
-    p.add_argument('--adaptive', action='store_true', help='adaptive λ (spec §2.3): from --nr-lambda0, +--nr-lambda-step when u fell by < --nr-delta')
+    p.add_argument('--adaptive', action='store_true', help='adaptive λ (docs/method.md §5.3): from --nr-lambda0, +--nr-lambda-step when u fell by < --nr-delta')
     p.add_argument('--nr-lambda0', type=float, default=0.0)
     p.add_argument('--nr-lambda-step', type=float, default=5e-5)
     p.add_argument('--nr-delta', type=float, default=0.01)
@@ -511,7 +511,7 @@ def main(argv=None, parse_only=False):
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--out', help='append the per-epoch JSON lines here (the file is replaced at the start)')
     p.add_argument('--verbose', action='store_true', help='print the JSON lines on stdout')
-    p.add_argument('--self-check', action='store_true', help="check the twin's NR mechanics (spec §8.3) and exit")
+    p.add_argument('--self-check', action='store_true', help="check the twin's NR mechanics (docs/method.md §13.3) and exit")
     a = p.parse_args(argv)
     if parse_only:
         return a

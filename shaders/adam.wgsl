@@ -1,5 +1,5 @@
 // One Adam / AdamW step in place, as torch.optim.Adam / AdamW (PyTorch 1.13, amsgrad=False):
-//   g = grad + l1·sign(p)                        (Neural Rejuvenation's sparsity term, nr-spec §2.1)
+//   g = grad + l1·sign(p)                        (Neural Rejuvenation's sparsity term, docs/method.md §2.2)
 //   Adam:  g = g + wd·p          AdamW: p = p·(1 − lr·wd)          ({{DECOUPLED}} picks)
 //   m = β1·m + (1 − β1)·g ;  v = β2·v + (1 − β2)·g²
 //   p = p − step_size · m / (sqrt(v) / bc2_sqrt + eps)

@@ -1,4 +1,4 @@
-// Neural Rejuvenation monitoring (spec §1.4): one pass over the batch-norm scales of every NR-conv
+// Neural Rejuvenation monitoring (docs/method.md §3.5): one pass over the batch-norm scales of every NR-conv
 // layer at once. Per layer l (segment [off, off + len) of the concatenated γ buffer):
 //   max_l   = max_c |γ_c|
 //   dead_l  = whole layer dead when max_l < 1e-3 or no producer in its input list has a live channel

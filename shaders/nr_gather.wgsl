@@ -1,4 +1,4 @@
-// Neural Rejuvenation surgery: gather the survived block of a tensor by index (spec §3.3).
+// Neural Rejuvenation surgery: gather the survived block of a tensor by index (docs/method.md §7.5).
 //   out[i, j, t] = x[(idx0[i] · m1 + idx1[j]) · inner + t]
 // Layout: x viewed as [m0, m1, inner] (a conv weight is [C_out, C_in, k·k]; a vector is [C, 1, 1]);
 // idx0 i32[n0] (survived output channels), idx1 i32[n1] (survived input channels); out [n0, n1, inner].

@@ -1,4 +1,4 @@
-// Neural Rejuvenation surgery: build a widened tensor in [S | R] channel order (spec §3.3).
+// Neural Rejuvenation surgery: build a widened tensor in [S | R] channel order (docs/method.md §7.2).
 // out viewed as [R, C, inner]; src is the gathered survived block [a, b, inner]. Element (i, j, t):
 //   i < a,  j < b : src[(i·b + j)·inner + t]                         (S→S, preserved)
 //   i >= a, j < b : block "sr"   (rejuvenated rows reading survived inputs)

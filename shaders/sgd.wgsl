@@ -3,7 +3,7 @@
 //   momentum ≠ 0: buf = first ? d : momentum·buf + (1 − dampening)·d
 //                 d = nesterov ? d + momentum·buf : buf
 //   p = p − lr·d
-// l1·sign(p) (sign(0) = 0) is Neural Rejuvenation's sparsity sub-gradient on BN scales (nr-spec §2.1).
+// l1·sign(p) (sign(0) = 0) is Neural Rejuvenation's sparsity sub-gradient on BN scales (docs/method.md §2.2).
 // Layout: grad (read), param and buf (read_write), all contiguous with n elements. With {{MOMENTUM}} = 0
 // the host binds a 4-byte scratch buffer as `buf` (bindings must exist) and it is never touched.
 // Hyperparameters live in the uniform block, so one pipeline serves every lr / schedule.

@@ -225,7 +225,7 @@ describe('run folders never lose work (issue 12 item 1)', () => {
 
 describe('learning-rate schedule', () => {
   const cfg = { lr: 0.1, milestones: [10, 15], gamma: 0.1, schedule: 'multistep' as const, epochs: 20 };
-  it('matches MultiStepLR and shifts with the plugin’s added epochs (nr-spec §2.5)', () => {
+  it('matches MultiStepLR and shifts with the plugin’s added epochs (docs/method.md §10)', () => {
     expect([0, 9, 10, 14, 15, 19].map((e) => lrAt(cfg, e))).toEqual([0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1, 0.1 * 0.1 * 0.1]);
     // 4 monitoring epochs added after epoch 4: the nominal schedule restarts at epoch 4.
     expect([3, 4, 13, 14, 18, 19, 23].map((e) => lrAt(cfg, e, 4))).toEqual([0.1, 0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1, 0.1 * 0.1 * 0.1]);

@@ -112,7 +112,7 @@ describe('CIFAR binary', () => {
   });
 });
 
-describe('synthetic (nr-spec §8.1)', () => {
+describe('synthetic (docs/method.md §13.1)', () => {
   it('up-samples as PyTorch does (half-pixel centres)', () => {
     const up = upsampleBilinear(Float64Array.of(1, 2, 3, 4), 1, 2, 4);
     // torch.nn.functional.interpolate(t, size=4, mode='bilinear', align_corners=False)

@@ -1,5 +1,5 @@
 /**
- * The model zoo: parameter counts of every full-size model against nr-spec §5.3/§6 and PyTorch's
+ * The model zoo: parameter counts of every full-size model against the published figures (docs/method.md §12.1) and PyTorch's
  * sum(p.numel()) of the equivalent modules (conv weights + BN γ, β + classifier W, b; buffers are not
  * parameters); NR hooks (units, fixed flags, channel graph, explicit widths); forward shapes of
  * small versions on both backends.
@@ -13,7 +13,7 @@ import { backendFor, describeEachBackend, destroyGpu, withBackend } from './help
 
 const golden = JSON.parse(readFileSync(new URL('./goldens/nn.json', import.meta.url), 'utf8')) as { paramCounts: Record<string, number> };
 
-/** The spec's figures (millions, as published: nr-spec §5.3 and §6.2/6.3 "baseline params"). */
+/** The published figures (millions: the paper's architectures and its "baseline params"; method §12.1). */
 const SPEC_MILLIONS: Record<string, number> = {
   vgg19: 20.04, resnet164: 1.7, densenet_bc100: 8.27, vgg16_nr: 37.7,
   resnet18: 11.69, resnet34: 21.8, resnet50: 25.56, resnet101: 44.55, densenet121: 7.92,
@@ -45,7 +45,7 @@ describe('parameter counts (full size)', () => {
       }
     });
   }
-  it('vgg_mini is the 72,954-parameter miniature of spec §8.2', () => {
+  it('vgg_mini is the 72,954-parameter miniature of method §13.1', () => {
     const m = createModel('vgg_mini');
     expect(m.numParameters()).toBe(72954);
     m.dispose();
@@ -140,7 +140,7 @@ describe('NR hooks', () => {
     for (const x of [base, m, d]) x.dispose();
   });
 
-  it('initializes as spec §5.1 (γ 0.5 for VGG, 1 otherwise; He fan-out; classifier N(0, 0.01²), bias 0)', async () => {
+  it('initializes as method §12.2 (γ 0.5 for VGG, 1 otherwise; He fan-out; classifier N(0, 0.01²), bias 0)', async () => {
     rj.manualSeed(3);
     const v = createModel('vgg_mini');
     const r = createModel('resnet20', { widthMultiplier: 0.25 });

@@ -131,7 +131,7 @@ describeEachBackend('nr surgery (DenseNet)', () => {
 });
 
 describeEachBackend('nr surgery (DenseNet, a whole-dead layer)', () => {
-  it('a dense layer whose output died is deleted with both its units (spec §3.1.5); S-head logits preserved', async () => {
+  it('a dense layer whose output died is deleted with both its units (docs/method.md §7.4); S-head logits preserved', async () => {
     const model = createModel('densenet_bc100', { widthMultiplier: 0.1, inputSize: 8, numClasses: 4 });
     killPattern(model, () => 0.5);
     // Every output neuron of block 2's layer 3 dies; its first unit (conv1) stays alive, but it only feeds conv2.

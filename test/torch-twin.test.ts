@@ -1,7 +1,7 @@
 /**
  * scripts/torch_twin.py (the PyTorch twin of NR training) agrees with rejuv where it must be identical:
  * the training subset's indices (its reimplementation of src/data/rng.ts), compared in full; and its
- * NR mechanics pass their own checks (spec §8.3: ⌊alive·r⌋, function preservation, zero cross blocks).
+ * NR mechanics pass their own checks (docs/method.md §13.3: ⌊alive·r⌋, function preservation, zero cross blocks).
  * Needs Debian's /usr/bin/python3 (and python3-torch for the mechanics); skipped, saying so, without.
  */
 import { execFileSync, spawnSync } from 'node:child_process';

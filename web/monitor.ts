@@ -1,7 +1,7 @@
 /**
  * What the page's charts show about neurons, from the library's own Neural Rejuvenation monitoring
  * (src/rejuv): the all-layer γ statistics kernel gives alive counts per layer (|γ| < 1 % of the layer's
- * max is dead, spec §1.4), and `utilization` turns them into the live share of the conv parameters.
+ * max is dead, docs/method.md §3), and `utilization` turns them into the live share of the conv parameters.
  * It runs whether NR is on or off, so the baseline's curves can be compared with NR's.
  */
 import type { ZooModel } from '../src/nn/graph.js';
@@ -18,7 +18,7 @@ export interface NeuronSnapshot {
   alive: number[];
   /** |γ| per channel of each unit. */
   gammas: Float32Array[];
-  /** Live share of the conv parameters (spec §1.6, parameter mode). */
+  /** Live share of the conv parameters (method §4.1, parameter mode). */
   utilization: number;
 }
 

@@ -69,7 +69,7 @@ export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surger
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ').trimEnd();
   const out = [
-    'Neural Rejuvenation (dead rule of nr-spec §1.4 on this checkpoint’s γ):',
+    'Neural Rejuvenation (dead rule of docs/method.md §3 on this checkpoint’s γ):',
     `  ${fmt(head)}`, `  ${w.map((n) => '-'.repeat(n)).join('  ')}`, ...rows.map((r) => `  ${fmt(r)}`),
     `  utilization ${info.utilization.params.toFixed(3)} of the conv parameters, ${info.utilization.flops.toFixed(3)} of the conv FLOPs; a rejuvenation now would expand by ${info.expansionRate.toFixed(3)} to the planned widths`,
   ];
@@ -95,7 +95,7 @@ registerExtension({
     { name: 'nr-lambda-step', type: 'number', default: 5e-5, help: 'adaptive λ: increment Δλ' },
     { name: 'nr-delta', type: 'number', default: 0.01, help: 'adaptive λ: utilization drop δ below which λ grows' },
     { name: 'nr-scheme', type: 'string', default: 'a', choices: ['a', 'b'], help: 'after surgery: a = cross connections removed (two heads), b = cross-attention' },
-    { name: 'nr-rescale', type: 'boolean', help: 'neural rescaling of survived neurons to |γ| ≥ 0.5 right after surgery (spec §4.4)' },
+    { name: 'nr-rescale', type: 'boolean', help: 'neural rescaling of survived neurons to |γ| ≥ 0.5 right after surgery (docs/method.md §9)' },
     { name: 'nr-resource', type: 'string', default: 'params', choices: ['params', 'flops'], help: 'resource whose utilization is monitored and restored' },
     { name: 'nr-integer-rate', type: 'boolean', help: 'floor the expansion rate to an integer (the CIFAR DenseNet)' },
     { name: 'nr-check-every', type: 'int', help: 'also check utilization every N steps (λ control; surgery at the epoch end)' },
@@ -125,7 +125,7 @@ registerExtension({
   formatInspect(info) {
     return formatInspectNR(info as Parameters<typeof formatInspectNR>[0]);
   },
-  // A constant λ strong enough for ~50 steps per epoch (spec §8.2), and a cap on monitoring epochs, keep
+  // A constant λ strong enough for ~50 steps per epoch (docs/method.md §13.1), and a cap on monitoring epochs, keep
   // `npm start` within its ~5-minute budget on a 2-core CPU.
   demo: { label: 'NR', options: { nr: true, 'nr-lambda': 0.02, 'nr-target': 0.25, 'nr-max-monitor-epochs': 3 } as ParsedOptions },
 });

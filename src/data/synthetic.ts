@@ -1,5 +1,5 @@
 /**
- * The seeded synthetic 10-class image set of nr-spec §8.1, generated on the host (no backend needed, same
+ * The seeded synthetic 10-class image set of docs/method.md §13.1, generated on the host (no backend needed, same
  * bits everywhere). Per class c two prototypes, P1_c = bilinear up-sampling (half-pixel centres, as
  * PyTorch's `interpolate(align_corners=False)`) of a 3×4×4 N(0,1) tensor to 3×16×16, and P2_c the same
  * from 3×8×8; drawn once from the data seed, shared by train and test. A sample of class y (uniform):

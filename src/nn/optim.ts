@@ -9,7 +9,7 @@
  *
  * Extra per-parameter term: `setL1(name, λ)` (or the `extras` hook, which wins when it answers)
  * adds λ·sign(p) to that parameter's gradient inside the same fused update — Neural
- * Rejuvenation's sparsity sub-gradient on batch-norm scales (nr-spec §2.1).
+ * Rejuvenation's sparsity sub-gradient on batch-norm scales (docs/method.md §2.2).
  */
 import { adamUpdate, sgdUpdate } from '../ops/optim.js';
 import { copy, zeros } from '../ops/creation.js';

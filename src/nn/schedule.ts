@@ -4,7 +4,7 @@
  * bit for bit rather than only the closed form. Construction performs PyTorch's initial step
  * (epoch 0); call `step()` once at the end of every epoch.
  *
- * Neural Rejuvenation moves milestones during its monitoring phase (`shiftMilestones`, spec §2.5)
+ * Neural Rejuvenation moves milestones during its monitoring phase (`shiftMilestones`, docs/method.md §10)
  * and hands the schedule a fresh optimizer after surgery (`rebind`).
  */
 import { fail } from '../core/errors.js';

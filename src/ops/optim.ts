@@ -3,7 +3,7 @@
  * the optimizer classes in src/nn/optim.ts; they take no part in autograd.
  *
  * `l1` adds l1·sign(p) to the gradient before anything else (sign(0) = 0): Neural Rejuvenation's
- * sparsity sub-gradient on batch-norm scales (nr-spec §2.1). Leave it 0 for every other parameter.
+ * sparsity sub-gradient on batch-norm scales (docs/method.md §2.2). Leave it 0 for every other parameter.
  */
 import { runKernelMulti } from '../tensor/dispatch.js';
 import { fail, fmtShape } from '../core/errors.js';

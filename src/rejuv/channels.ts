@@ -1,16 +1,16 @@
 /**
- * The channel view of a network that Neural Rejuvenation reasons about (spec §1.2, §1.5): NR-conv
+ * The channel view of a network that Neural Rejuvenation reasons about (docs/method.md §1.2, §3.4): NR-conv
  * units (conv → BN) and what feeds each of them. Pure data, so utilization and planned widths can be
  * unit-tested on hand-written graphs; `fromModel.ts` builds one from a model of the zoo.
  */
 
 /** Where a unit's (or the classifier's) input channels come from. */
 export type Source =
-  /** The image: never pruned, never expanded (spec §3.1 item 4). */
+  /** The image: never pruned, never expanded (method §6.3). */
   | { kind: 'image'; channels: number }
   /** The output channels of NR unit `unit` (after its BN/ReLU/pooling: pooling keeps channels). */
   | { kind: 'unit'; unit: number }
-  /** A residual addition: all channels alive (spec §1.5); its width is its operands' common width. */
+  /** A residual addition: all channels alive (method §3.4); its width is its operands' common width. */
   | { kind: 'add'; inputs: readonly Source[] }
   /** A channel concatenation (DenseNet): masks join in order. */
   | { kind: 'concat'; inputs: readonly Source[] };
@@ -21,7 +21,7 @@ export interface UnitSpec {
   out: number;
   /** Kernel area k_h·k_w. */
   kernel: number;
-  /** Writes to a residual stream: never dies, not L1-regularised (spec §1.4). */
+  /** Writes to a residual stream: never dies, not L1-regularised (method §3.2). */
   fixed: boolean;
   input: Source;
   /** Output spatial size H·W (FLOPs mode); 1 when unknown. */

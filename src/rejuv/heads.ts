@@ -1,5 +1,5 @@
 /**
- * Training the mixed network (spec §4.2, A11): the classifier is applied twice, to the features with
+ * Training the mixed network (docs/method.md §8.2): the classifier is applied twice, to the features with
  * the rejuvenated channels zeroed (z_S) and with the survived channels zeroed (z_R); both share the
  * bias. Loss CE(z_S) + CE(z_R); prediction argmax(z_S + z_R).
  */

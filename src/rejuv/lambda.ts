@@ -1,5 +1,5 @@
 /**
- * The sparsity strength λ and its controller (spec §2.2, §2.3): constant (the CIFAR recipe) or
+ * The sparsity strength λ and its controller (docs/method.md §5.2, §5.3): constant (the CIFAR recipe) or
  * adaptive (λ0, +Δλ whenever utilization fell by less than δ since the last check; the ImageNet
  * recipe). λ is 0 for good once the network is rejuvenated.
  */
@@ -34,13 +34,13 @@ export class LambdaController {
     }
   }
 
-  /** A utilization check without rejuvenation (spec §2.3): the adaptive rule may raise λ. */
+  /** A utilization check without rejuvenation (method §5.3): the adaptive rule may raise λ. */
   observe(u: number): void {
     if (this.mode === 'adaptive' && this.prevUtil - u < this.delta) this.value += this.step;
     this.prevUtil = u;
   }
 
-  /** After surgery the sparsity term is off for good (the intended behaviour, spec §2.3). */
+  /** After surgery the sparsity term is off for good (the intended behaviour, method §5.3). */
   stop(): void {
     this.value = 0;
   }

@@ -1,5 +1,5 @@
 /**
- * `NeuralRejuvenation`: the method as one object over a zoo model (spec §5.1). It monitors dead
+ * `NeuralRejuvenation`: the method as one object over a zoo model (docs/method.md §1.3). It monitors dead
  * neurons on device (one γ-statistics dispatch, counts read back with the step's loss), controls λ,
  * performs the surgery when utilization ≤ T, then trains the mixed network (Scheme A: masks + two
  * heads). `plugin()` adapts it to the trainer's `TrainingPlugin` hooks.
@@ -25,16 +25,16 @@ export interface NROptions {
   target?: number;
   /** Constant λ (default 1.5e-4, the CIFAR VGG-19 value). */
   lambda?: number;
-  /** Adaptive λ (spec §2.3): start at lambda0, +step whenever utilization fell by < delta. */
+  /** Adaptive λ (method §5.3): start at lambda0, +step whenever utilization fell by < delta. */
   adaptive?: boolean | { lambda0?: number; step?: number; delta?: number };
   /** Training scheme after surgery: 'a' (cross connections removed) or 'b' (cross-attention); two heads either way. */
   scheme?: Scheme;
-  /** Neural rescaling (spec §4.4) right after surgery, with target T_γ (true = 0.5). */
+  /** Neural rescaling (method §9) right after surgery, with target T_γ (true = 0.5). */
   rescale?: boolean | number;
   /** Rejuvenation rounds (the paper: 1). After a round that is not the last, monitoring resumes with the initial λ. */
   rounds?: number;
   resource?: ResourceMode;
-  /** Floor the expansion rate to an integer (the CIFAR DenseNet, spec §3.1). */
+  /** Floor the expansion rate to an integer (the CIFAR DenseNet, method §6.1). */
   integerRate?: boolean;
   /** Also check utilization every N steps (λ control; surgery still waits for the epoch end). */
   checkEverySteps?: number;
@@ -173,7 +173,7 @@ export class NeuralRejuvenation {
       : new LambdaController({ mode: 'constant', lambda: opts.lambda ?? 1.5e-4 });
     this.lambda = this.makeLambda();
     if (this.target >= 0.999) {
-      this.phase = 'rejuvenated'; // NR disabled: plain training (spec §2.4)
+      this.phase = 'rejuvenated'; // NR disabled: plain training (method §5.1)
       this.lambda.stop();
     }
     this.mg = channelGraphOf(model);
@@ -203,7 +203,7 @@ export class NeuralRejuvenation {
     return this.lastAlive;
   }
 
-  /** Per unit, per channel: true where the neuron is dead (spec §1.4). */
+  /** Per unit, per channel: true where the neuron is dead (method §3). */
   async deadMasks(): Promise<boolean[][]> {
     const mask = tidy(() => this.stats().mask);
     const [m] = await readAll([mask]);
@@ -282,7 +282,7 @@ export class NeuralRejuvenation {
     return { loss: crossEntropyLoss(logits, y), correct: correctCount(logits, y) };
   }
 
-  /** The prediction logits, as `forwardLoss` predicts: z_S + z_R once rejuvenated (spec §4.2), model(x) before. */
+  /** The prediction logits, as `forwardLoss` predicts: z_S + z_R once rejuvenated (method §8.2), model(x) before. */
   logits(x: Tensor): Tensor {
     if (!this.split) return this.model.forward(x);
     const { zS, zR } = twoHeads(this.model, x, this.split.classifierS);
@@ -321,7 +321,7 @@ export class NeuralRejuvenation {
     return { alive, aliveS, aliveR, utilization: this.utilizationOf(alive) };
   }
 
-  /** End of an epoch (spec §2.4–2.5): check, maybe rejuvenate; every monitoring epoch extends the run. */
+  /** End of an epoch (method §5.1, §10): check, maybe rejuvenate; every monitoring epoch extends the run. */
   async endOfEpoch(): Promise<EpochDecision> {
     this.epochs++;
     this.current = null;

@@ -1,7 +1,7 @@
 /**
  * The device side of Neural Rejuvenation as plain functions over tensors: the all-layer γ statistics
- * (monitoring, spec §1.4) and the two surgery kernels (gather of survived blocks, masked
- * initialization of the widened tensors, spec §3.3). No autograd: these run outside the tape.
+ * (monitoring, docs/method.md §3.5) and the two surgery kernels (gather of survived blocks, masked
+ * initialization of the widened tensors, §7.5). No autograd: these run outside the tape.
  */
 import { runKernel, runKernelMulti } from '../tensor/dispatch.js';
 import { fail, fmtShape } from '../core/errors.js';
@@ -17,7 +17,7 @@ export const ALL_DEAD_THRES = 1e-3;
 export interface GammaLayout {
   /** Channels (γ length) per layer. */
   lengths: readonly number[];
-  /** Fixed layers never die (spec §1.4). */
+  /** Fixed layers never die (method §3.2). */
   fixed: readonly boolean[];
   /** Producer layers whose outputs form each layer's input; [] = the image or a residual stream (always alive). */
   deps: readonly (readonly number[])[];

@@ -1,6 +1,6 @@
 /**
  * Neural Rejuvenation host logic (pure TypeScript): resource and utilization from alive counts
- * (spec §1.6), the expansion rate and the widths a rejuvenation produces (spec §3.1).
+ * (docs/method.md §4), the expansion rate and the widths a rejuvenation produces (§6).
  */
 import { fail } from '../core/errors.js';
 import { sourceAlive, sourceWidth, type ChannelGraph } from './channels.js';
@@ -34,7 +34,7 @@ export function utilization(g: ChannelGraph, alive: readonly number[], mode: Res
   return r.all === 0 ? 1 : r.live / r.all;
 }
 
-/** r = sqrt(R_all / R_live); `integer` floors it (the CIFAR DenseNet, spec §3.1). */
+/** r = sqrt(R_all / R_live); `integer` floors it (the CIFAR DenseNet, method §6.1). */
 export function expansionRate(res: Resource, integer = false): number {
   if (res.live <= 0) fail('nr.rejuvenate', `nothing is alive (R_live = ${res.live}): no survived network to expand`);
   const r = Math.sqrt(res.all / res.live);
@@ -50,7 +50,7 @@ export interface WidthPlan {
   resource: Resource;
 }
 
-/** The widths a rejuvenation would produce now (fixed units count as fully alive, spec §3.1 item 3). */
+/** The widths a rejuvenation would produce now (fixed units count as fully alive, method §6.2). */
 export function planWidths(g: ChannelGraph, alive: readonly number[], opts: { mode?: ResourceMode; integerRate?: boolean } = {}): WidthPlan {
   const res = resource(g, alive, opts.mode ?? 'params');
   const rate = expansionRate(res, opts.integerRate ?? false);

@@ -1,5 +1,5 @@
 /**
- * The two ways to train the mixed network (spec §4.2, §4.3) and neural rescaling (spec §4.4).
+ * The two ways to train the mixed network (docs/method.md §8.2, §8.3) and neural rescaling (§9).
  * Both schemes start from zero cross blocks; they differ in what the convs compute afterwards:
  * - Scheme A: one conv with the block-diagonal weight mask (cross blocks neither act nor learn).
  * - Scheme B: cross-attention O = P + X ⊙ 2σ(P) before BN, P = conv(x, W ⊙ M) (own group),
@@ -63,7 +63,7 @@ function inputScale(src: Source, scales: readonly (Float32Array | null)[], width
 }
 
 /**
- * Neural rescaling, the exact rule of spec §4.4 with target T: every survived neuron c of a non-fixed
+ * Neural rescaling, the exact rule of method §9 with target T: every survived neuron c of a non-fixed
  * unit gets s_c = min(|γ_c|, T) / T, γ_c ← γ_c / s_c, β_c ← β_c / s_c, and every weight that reads it
  * (next units, through concatenations, and the classifier) is multiplied by s_c. Exact because
  * conv → BN → ReLU (→ pooling) is positively homogeneous. γ_c = 0 is left alone (s_c = 1).

@@ -1,5 +1,5 @@
 /**
- * Dead neuron rejuvenation: model surgery (spec §3). The new model comes from the same family with
+ * Dead neuron rejuvenation: model surgery (docs/method.md §7; the widths: §6). The new model comes from the same family with
  * explicit widths; every tensor of it is then built on device from the old one: the survived block
  * gathered by index, the rest written by the masked initialization kernel (He normal fan-out for the
  * R→R block, zero cross blocks, γ 0.5 / β 0 / running stats 0, 1 for new neurons, N(0, 0.01²) for
@@ -114,7 +114,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
   try {
     next = rebuildModel(model, widths);
   } catch (e) {
-    if (zero.length) fail('nr.rejuvenate', `units ${zero.join(', ')} would get width 0 (a whole-dead layer), which only a DenseNet layer can be (it is deleted, spec §3.1.5): ${(e as Error).message}`);
+    if (zero.length) fail('nr.rejuvenate', `units ${zero.join(', ')} would get width 0 (a whole-dead layer), which only a DenseNet layer can be (it is deleted, docs/method.md §7.4): ${(e as Error).message}`);
     throw e;
   }
   // A whole-dead DenseNet layer is deleted with both its units (the other one feeds or is fed only
@@ -156,7 +156,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
         const { conv, bn } = newByName.get(u.name)!;
         // Installed directly (no state-dict copy): the module takes the tensor out of this tidy scope.
         conv.registerParameter('weight', toPhysical(w, C, lay, k, [C, Cin, kh, kw]));
-        if (old.conv.bias) fail('nr.rejuvenate', `unit ${u.name}: NR-conv units have no conv bias (spec §1.2)`);
+        if (old.conv.bias) fail('nr.rejuvenate', `unit ${u.name}: NR-conv units have no conv bias (docs/method.md §1.2)`);
         const vec = (t: Tensor | null, fresh: number, name: string) => {
           if (!t) fail('nr.rejuvenate', `unit ${u.name}: batch norm has no ${name}`);
           const s = gatherSurvived(t, [oldW[l], 1, 1], rows, indexTensor([0]), [A]);

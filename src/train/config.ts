@@ -54,8 +54,8 @@ export function milestoneProblem(milestones: readonly number[], epochs: number):
 export const defaultMilestones = (epochs: number): number[] => [Math.floor(epochs * 0.5), Math.floor(epochs * 0.75)].filter((m, i, a) => m > 0 && a.indexOf(m) === i);
 
 /**
- * LR of (0-based) epoch `epoch`. `shift` epochs were added by a plugin (NR's monitoring epochs, spec
- * §2.5): from `shift` on the nominal schedule restarts, i.e. epoch e uses the nominal LR of e − shift,
+ * LR of (0-based) epoch `epoch`. `shift` epochs were added by a plugin (NR's monitoring epochs,
+ * docs/method.md §10): from `shift` on the nominal schedule restarts, i.e. epoch e uses the nominal LR of e − shift,
  * which is the same as moving every milestone by `shift` and running `epochs + shift` epochs.
  * A pure function of its arguments, so a resumed run needs no scheduler state.
  */

@@ -47,7 +47,7 @@ export interface EpochContext {
 export interface EpochDecision {
   /** The model was replaced (surgery): the trainer must rebuild its optimizer from scratch. */
   modelReplaced?: boolean;
-  /** Epochs to add to the run and to every LR milestone (NR's monitoring epochs, spec §2.5). */
+  /** Epochs to add to the run and to every LR milestone (NR's monitoring epochs, docs/method.md §10). */
   extendEpochs?: number;
   /** The replacement model itself (NR surgery builds a new, wider model); the old one is already disposed. */
   model?: ZooModel;

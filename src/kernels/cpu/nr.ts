@@ -1,6 +1,6 @@
 /**
  * Reference kernels of Neural Rejuvenation (same names and attributes as `../webgpu/nr.ts`): plain
- * loops that read like the spec (§1.4 dead rule, §3.3 gather and initialization).
+ * loops that read like docs/method.md (§3 dead rule, §7.2 and §7.5 gather and initialization).
  */
 import type { TensorData } from '../../core/backend.js';
 import { normalFromBits, philoxBits } from '../../core/random.js';

@@ -1,4 +1,4 @@
-/** Pieces every zoo model shares: the NR-conv unit's layers and the paper's initialization (spec §5.1). */
+/** Pieces every zoo model shares: the NR-conv unit's layers and the paper's initialization (docs/method.md §12.2). */
 import { fail } from '../../core/errors.js';
 import { BatchNorm2d } from '../batchnorm.js';
 import { Conv2d } from '../conv.js';

@@ -1,5 +1,5 @@
 /**
- * Post-activation DenseNet-BC (nr-spec §5.3): every unit is conv → BN → ReLU (unlike the original
+ * Post-activation DenseNet-BC (docs/method.md §12.1): every unit is conv → BN → ReLU (unlike the original
  * pre-activation DenseNet), γ init 1, He fan-out convs, GAP + Linear classifier. No unit is fixed.
  * - `densenet_bc100` (CIFAR, k = 40): 3×3 stem to 2k, 3 blocks of 16 layers (1×1 → 4k, 3×3 → k),
  *   transitions 1×1 halving the channels + 2×2 average pool; 1140 final channels, 8.27 M parameters.
@@ -81,7 +81,7 @@ export class DenseNet extends ZooNet {
         const w1 = plan.widthOrZero(`${lname}.conv1`, 4 * k);
         const w2 = plan.widthOrZero(`${lname}.conv2`, k);
         if (w1 === 0 || w2 === 0) {
-          // A whole-dead layer (nr-spec §3.1.5): it adds no channels, so it is left out entirely.
+          // A whole-dead layer (method §7.4): it adds no channels, so it is left out entirely.
           g.deleted(`${lname}.conv1`);
           g.deleted(`${lname}.conv2`);
           base += k;

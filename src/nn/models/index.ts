@@ -11,7 +11,7 @@
  * | vgg16_nr | ImageNet VGG-16, NR variant | 37.7 M |
  * | resnet18/34/50/101 | ImageNet ResNets | 11.7 / 21.8 / 25.6 / 44.5 M |
  * | densenet121 | ImageNet DenseNet-121, post-activation | 7.9 M |
- * | vgg_mini, resnet20 | small models for this CPU (spec §8.1; CIFAR ResNet-20) | 73 k / 0.27 M |
+ * | vgg_mini, resnet20 | small models for this CPU (docs/method.md §13.1; CIFAR ResNet-20) | 73 k / 0.27 M |
  */
 import { fail } from '../../core/errors.js';
 import type { ModelDescription, ModelOptions, ZooModel } from '../graph.js';

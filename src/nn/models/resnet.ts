@@ -1,10 +1,10 @@
 /**
- * Post-activation ResNets (nr-spec §5.3), γ init 1, He fan-out convs, GAP + Linear classifier `fc`.
+ * Post-activation ResNets (docs/method.md §12.1), γ init 1, He fan-out convs, GAP + Linear classifier `fc`.
  * - CIFAR (`resnet164`: 18 bottleneck blocks per stage, planes 16/32/64, 1.70 M parameters;
  *   `resnet20`: 3 basic blocks per stage): 3×3 stem, stages at strides 1, 2, 2.
  * - ImageNet (`resnet18/34/50/101`): torchvision's layout (7×7/2 stem, 3×3/2 max-pool, planes
  *   64…512, stride on the 3×3 conv of a bottleneck), so torchvision state dicts load by name.
- * Fixed units (spec §1.4): the stem, the last conv of every block and every projection — the
+ * Fixed units (method §3.2): the stem, the last conv of every block and every projection — the
  * layers whose output lands on the residual stream.
  * Names: conv1, bn1, layer<s>.<b>.{conv1,bn1,conv2,bn2[,conv3,bn3],downsample.{0,1}}, fc.
  */

@@ -1,11 +1,11 @@
 /**
- * The NR paper's VGGs (nr-spec §5.3): chains of 3×3 conv-BN-ReLU units (no bias, γ init 0.5) with
+ * The NR paper's VGGs (docs/method.md §12.1): chains of 3×3 conv-BN-ReLU units (no bias, γ init 0.5) with
  * max-pools, then global average pooling and a Linear classifier. No unit is fixed.
  * - `vgg19` (CIFAR): 16 units, only two max-pools; 20.04 M parameters at full width.
- * - `vgg16_nr` (ImageNet, spec A1): VGG-16-BN's 13 convs, max-pools after blocks 1–4, average
+ * - `vgg16_nr` (ImageNet, method §12.1): VGG-16-BN's 13 convs, max-pools after blocks 1–4, average
  *   pooling to 1×1 (the code's 14×14 average pool at 224²), then the two FC layers as 1×1
  *   conv-BN-ReLU units 512→4096→4096; 37.7 M parameters.
- * - `vgg_mini`: the miniature of spec §8.1 (16, 16, M, 32, 32, M, 64, 64).
+ * - `vgg_mini`: the miniature of method §13.1 (16, 16, M, 32, 32, M, 64, 64).
  * State-dict names: `features.<i>.*` (conv, BN, ReLU, pool in one Sequential) and `classifier.*`.
  */
 import { fail } from '../../core/errors.js';
