@@ -28,6 +28,7 @@ const SUITES: Suite[] = [
   { name: 'vgg-step', load: () => import('./vgg-step.js') },
   { name: 'train-step', load: () => import('./train-step.js') },
   { name: 'conv', load: () => import('./conv.js') },
+  { name: 'split', load: () => import('./split.js') },
 ];
 
 async function main(): Promise<void> {
