@@ -313,28 +313,16 @@ describe('split for deployment: files, command line, PyTorch', () => {
 });
 
 /**
- * PyTorch side: each member through scripts/rejuv_ckpt.py's `load_model` (strict load into
- * scripts/torch_models.py's model; falls back to `from_description` + a strict load where that module
- * is absent), eval mode, summed, against the dump of `rejuv eval OUT --dump-logits`.
+ * PyTorch side: each member through scripts/rejuv_ckpt.py's `load_model` (scripts/torch_models.py's
+ * `from_description`, `load_state_dict(strict=True)`, eval mode; a member has no NR state, so it loads
+ * as a plain model), summed, against the dump of `rejuv eval OUT --dump-logits`.
  */
 const TORCH_CHECK = `
 import json, os, sys
 sys.path.insert(0, 'scripts')
 import torch
+from rejuv_ckpt import load_model, read_safetensors
 pair_dir, dump = sys.argv[1], sys.argv[2]
-try:
-    from rejuv_ckpt import load_model, read_safetensors
-    def load(path):
-        return load_model(path)[0]
-except ImportError:
-    from check_torch_load import read_safetensors
-    from torch_models import from_description
-    def load(path):
-        meta, t = read_safetensors(path)
-        m = from_description(json.loads(meta['model']))
-        want = m.state_dict()
-        m.load_state_dict({k: torch.from_numpy(v).to(want[k].dtype) for k, v in t.items() if not k.startswith('@optim/')}, strict=True)
-        return m.eval()
 torch.set_num_threads(2)
 pair = json.load(open(os.path.join(pair_dir, 'pair.json')))
 _, d = read_safetensors(dump)
@@ -342,7 +330,9 @@ x = torch.from_numpy(d['input'])
 total, loaded = 0, []
 with torch.no_grad():
     for name in ('S', 'R'):
-        total = total + load(os.path.join(pair_dir, pair['members'][name]))(x).double()
+        model, info = load_model(os.path.join(pair_dir, pair['members'][name]))
+        assert info['scheme'] is None and info['phase'] is None, info  # an ordinary model
+        total = total + model(x).double()
         loaded.append(name)
 ours = torch.from_numpy(d['logits']).double()
 print(json.dumps({'loaded': loaded, 'maxAbsDiff': (ours - total).abs().max().item(), 'maxAbsLogit': ours.abs().max().item()}))
