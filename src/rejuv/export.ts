@@ -10,7 +10,8 @@
  * ordinary models of the same family: S with the survived widths A_l and R with the rejuvenated
  * widths C_l − A_l, each classifier holding its columns and the bias (S alone gives z_S, R alone z_R).
  * Their conv weights are exactly the effective parameters (S→S and R→R blocks; the stem's S and R
- * rows both read the whole image). Scheme B is refused: its cross-attention uses the cross blocks.
+ * rows both read the whole image), plus, where a unit has no rejuvenated channel, R's one all-zero
+ * channel (`SplitIndex.padded`). Scheme B is refused: its cross-attention uses the cross blocks.
  *
  * This module is the in-memory split (no file system, so the browser bundle keeps it); the pair
  * folder on disk and `rejuv export --split` are in export-files.ts.
