@@ -78,11 +78,11 @@ def encode_safetensors(tensors, metadata):
     header = {'__metadata__': metadata}
     chunks, off = [], 0
     for name, a in tensors:
-        a = np.ascontiguousarray(a)
+        a = np.asarray(a)  # not ascontiguousarray: it turns a 0-d tensor (num_batches_tracked) into shape [1]
         code = {np.dtype('<f4'): 'F32', np.dtype('<i4'): 'I32', np.dtype('<f8'): 'F64', np.dtype('<i8'): 'I64', np.dtype('u1'): 'U8'}.get(a.dtype.newbyteorder('<'))
         if code is None:
             raise ValueError(f'tensor {name!r}: dtype {a.dtype} has no safetensors code here')
-        raw = a.astype(a.dtype.newbyteorder('<'), copy=False).tobytes()
+        raw = a.astype(a.dtype.newbyteorder('<'), copy=False).tobytes(order='C')
         header[name] = {'dtype': code, 'shape': list(a.shape), 'data_offsets': [off, off + len(raw)]}
         chunks.append(raw)
         off += len(raw)

@@ -6,10 +6,10 @@
  * within 1e-4. Checkpoints it cannot map fail with the file and the field named.
  *
  * The runs are real `Trainer` runs on the synthetic set (3×16×16, 32 images). To make the surgery
- * non-trivial in two steps, the NR plugin zeroes γ of every third channel of each non-fixed unit (and
- * every γ of one DenseNet layer, which surgery deletes) just before the monitoring epoch's check: the
- * split then has survived and rejuvenated channels everywhere, a deleted layer and concatenation
- * permutations. Scheme A's cross blocks are zero and Scheme B's have trained for only two steps, so a
+ * non-trivial in two steps, the NR plugin (test/helpers/dead-neurons.ts) zeroes γ of every third
+ * channel of each non-fixed unit (and every γ of one DenseNet layer, which surgery deletes) just
+ * before the monitoring epoch's check: the split then has survived and rejuvenated channels
+ * everywhere, a deleted layer and concatenation permutations. Scheme A's cross blocks are zero and Scheme B's have trained for only two steps, so a
  * wrong mask would hardly move the logits: each rejuvenated checkpoint is also checked with every conv
  * weight perturbed (cross blocks included), where only the exact masks and cross-attention agree.
  * Needs Debian's /usr/bin/python3 with python3-torch; skipped, saying so, without.
@@ -20,13 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as rj from '../src/index.js';
-import type { ZooModel } from '../src/nn/graph.js';
 import { Checkpoint } from '../src/train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/train/config.js';
 import { Progress } from '../src/train/progress.js';
 import { decodeSafetensors, encodeSafetensors, fromTyped, toTyped } from '../src/train/safetensors.js';
 import { Trainer } from '../src/train/trainer.js';
 import { cli } from './helpers/cli-run.js';
+import { nrWithDeadNeurons } from './helpers/dead-neurons.js';
 
 const PY = '/usr/bin/python3';
 const HAVE_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
@@ -45,17 +45,6 @@ interface Run {
   scheme?: Scheme;
 }
 
-/** Zero γ of every third channel of each non-fixed unit (at least one channel stays), and all of `wholeDead`. */
-async function killNeurons(model: ZooModel, wholeDead: string | undefined): Promise<void> {
-  for (const [l, u] of model.nrUnits().entries()) {
-    if (u.fixed) continue;
-    const g = (await u.bn.weight!.toArray()) as Float32Array;
-    const all = u.name === wholeDead;
-    for (let c = 0; c < g.length; c++) if (all || ((c + l) % 3 === 0 && g.length > 1)) g[c] = 0;
-    u.bn.registerParameter('weight', rj.tensor(g, [g.length]));
-  }
-}
-
 /** Train `run` (plain: 1 epoch; NR: a monitoring epoch, surgery, 1 epoch of the mixed network); returns the checkpoint. */
 async function train(run: Run): Promise<string> {
   const out = join(dir, run.label);
@@ -66,18 +55,7 @@ async function train(run: Run): Promise<string> {
     ...(run.scheme ? { plugin: { nr: true, 'nr-target': 0.25, 'nr-lambda': 0.01, 'nr-max-monitor-epochs': 1, 'nr-scheme': run.scheme } } : {}),
   };
   const wholeDead = run.model.startsWith('densenet') ? 'features.denseblock1.denselayer2.conv2' : undefined;
-  const makePlugin = (model: ZooModel) => {
-    if (!run.scheme) return null;
-    const nr = new rj.NeuralRejuvenation(model, { target: 0.25, lambda: 0.01, maxMonitorEpochs: 1, scheme: run.scheme, seed: cfg.seed });
-    const p = nr.plugin();
-    return {
-      ...p,
-      endOfEpoch: async (ctx: Parameters<NonNullable<typeof p.endOfEpoch>>[0]) => {
-        if (nr.phase === 'monitor') await killNeurons(nr.model, wholeDead);
-        return p.endOfEpoch!(ctx);
-      },
-    };
-  };
+  const makePlugin = run.scheme ? nrWithDeadNeurons({ target: 0.25, lambda: 0.01, maxMonitorEpochs: 1, scheme: run.scheme, seed: cfg.seed }, wholeDead) : () => null;
   await rj.init({ backend: 'cpu' });
   try {
     await new Trainer(cfg, { makePlugin, progress: new Progress({ write: () => {} } as never) }).run();
