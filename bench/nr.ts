@@ -14,10 +14,11 @@
 import * as rj from '../src/index.js';
 import type { WebGPUBackend } from '../src/kernels/webgpu/backend.js';
 import { createModel } from '../src/nn/models/index.js';
-import { crossEntropy } from '../src/ops/loss.js';
 import { NeuralRejuvenation } from '../src/rejuv/nr.js';
 import { engine } from '../src/tensor/engine.js';
-import { TrainerSGD } from '../src/train/optimizer.js';
+import { SGD } from '../src/nn/optim.js';
+import type { HostBatch } from '../src/data/loader.js';
+import { forwardLossOf, trainStep } from '../src/train/step.js';
 import { median, type Figure } from './util.js';
 
 export interface NrBenchContext { quick?: boolean }
@@ -26,21 +27,18 @@ async function stepOverhead(runs: number): Promise<Figure[]> {
   const model = createModel('vgg_mini', { inputSize: 16, numClasses: 10 });
   const nr = new NeuralRejuvenation(model, { lambda: 1e-2 });
   const plugin = nr.plugin();
-  const cfg = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4, nesterov: false };
-  const plain = new TrainerSGD(model.parameterRefs(), cfg);
-  const withNr = new TrainerSGD(model.parameterRefs(), cfg, (n) => plugin.paramUpdateExtras!(n));
-  const x = rj.randn([64, 3, 16, 16], { seed: 1 });
-  const y = rj.tensor(Int32Array.from({ length: 64 }, (_, i) => i % 10), [64], { dtype: 'int32' });
+  const cfg = { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 };
+  // The trainer's step (src/train/step.ts) with and without the plugin: λ·sign(γ) fused into the update,
+  // the γ statistics read back with the loss.
+  const plain = new SGD(model, cfg);
+  const withNr = new SGD(model, cfg);
+  withNr.extras = (n) => plugin.paramUpdateExtras!(n);
+  const xr = rj.randn([64, 3, 16, 16], { seed: 1 });
+  const host: HostBatch = { x: Float32Array.from(await xr.toArray()), y: Int32Array.from({ length: 64 }, (_, i) => i % 10), shape: [64, 3, 16, 16] };
+  xr.dispose();
+  const fwd = forwardLossOf(() => model, null);
   const step = async (useNr: boolean) => {
-    const outs = rj.tidy(() => {
-      const loss = crossEntropy(model.forward(x), y);
-      loss.backward();
-      (useNr ? withNr : plain).step();
-      return [rj.detach(loss), ...(useNr ? plugin.stepExtras!() : [])];
-    });
-    const vals = await rj.readAll(outs);
-    for (const t of outs) t.dispose();
-    if (useNr) plugin.afterStep!(vals.slice(1));
+    await trainStep(model, useNr ? withNr : plain, fwd, useNr ? plugin : null, host);
   };
   for (let i = 0; i < 3; i++) {
     await step(false);
@@ -64,8 +62,8 @@ async function stepOverhead(runs: number): Promise<Figure[]> {
     stats.push(performance.now() - t0);
   }
   const base = median(a), withMon = median(b);
-  x.dispose();
-  y.dispose();
+  plain.dispose();
+  withNr.dispose();
   nr.dispose();
   model.dispose();
   return [

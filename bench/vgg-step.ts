@@ -24,6 +24,8 @@ import type { BenchContext } from './main.js';
 import { useTf, type Tf } from './peers.js';
 import { buildTfVgg, registerTfGradients, type VggInit } from './tf-vgg.js';
 import { median, type Figure } from './util.js';
+import type { HostBatch } from '../src/data/loader.js';
+import { forwardLossOf, trainStep } from '../src/train/step.js';
 
 /** vgg_mini at half width (8, 8, M, 16, 16, M, 32, 32 → GAP → 10) on CIFAR-shaped input. */
 const ARCH = 'vgg_mini';
@@ -49,17 +51,12 @@ function makeOurs(): Ours {
   const opt = new rj.optim.SGD(model, { lr: LR, momentum: MOMENTUM });
   const x = rj.randn([BATCH, ...IMAGE], { seed: 1 });
   const y = rj.tensor(Int32Array.from({ length: BATCH }, (_, i) => i % CLASSES), [BATCH], { dtype: 'int32' });
+  // The trainer's step (src/train/step.ts) on a host copy of the batch, uploaded every step as in training.
+  let host: HostBatch | null = null;
+  const fwd = forwardLossOf(() => model, null);
   const step: Step = async () => {
-    const loss = rj.tidy(() => {
-      opt.zeroGrad();
-      const l = rj.crossEntropy(model.forward(x), y);
-      l.backward();
-      opt.step();
-      return l;
-    });
-    const [v] = await rj.readAll([loss]);
-    loss.dispose();
-    return v[0];
+    host ??= { x: (await x.toArray()) as Float32Array, y: (await y.toArray()) as Int32Array, shape: [BATCH, IMAGE[0], IMAGE[1], IMAGE[2]] };
+    return (await trainStep(model, opt, fwd, null, host)).objective;
   };
   return { model, step, dispose: () => [opt, model, x, y].forEach((t) => t.dispose()) };
 }

@@ -10,10 +10,11 @@ import { EpochBatches, type Dataset } from '../src/data/index.js';
 import { createModel } from '../src/nn/index.js';
 import type { ZooModel } from '../src/nn/graph.js';
 import { SGD } from '../src/nn/optim.js';
-import type { StepOutputs, TrainingPlugin } from '../src/train/plugin.js';
+import type { TrainingPlugin } from '../src/train/plugin.js';
+import { evaluateModel, forwardLossOf, trainStep, type ForwardLoss } from '../src/train/step.js';
 import { NeuronMonitor, type NeuronSnapshot } from './monitor.js';
 
-export interface NROptions {
+export interface PageNROptions {
   enabled: boolean;
   /** Rejuvenate when utilization falls to this share. */
   target: number;
@@ -29,11 +30,11 @@ export interface SessionOptions {
   trainCount: number;
   testCount: number;
   seed: number;
-  nr: NROptions;
+  nr: PageNROptions;
 }
 
 /** Builds the NR plugin for a model; `dispose` frees what it holds on the device. */
-export type PluginFactory = (model: ZooModel, o: NROptions) => { plugin: TrainingPlugin; dispose(): void };
+export type PluginFactory = (model: ZooModel, o: PageNROptions) => { plugin: TrainingPlugin; dispose(): void };
 
 export interface StepReport {
   step: number;
@@ -57,11 +58,6 @@ export interface EpochReport {
   params: number;
   /** What the plugin decided (e.g. 'rejuvenated: widths …'). */
   event: string | null;
-}
-
-function defaultForwardLoss(model: ZooModel, x: rj.Tensor, y: rj.Tensor): StepOutputs {
-  const logits = model.forward(x);
-  return { loss: rj.crossEntropy(logits, y), correct: rj.sum(rj.cast(rj.eq(rj.argmax(rj.detach(logits), 1), y), 'float32')) };
 }
 
 export class Session {
@@ -104,41 +100,23 @@ export class Session {
     return this.batches.length;
   }
 
-  private forwardLoss(x: rj.Tensor, y: rj.Tensor, training: boolean): StepOutputs {
-    return this.plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(this.model, x, y);
-  }
+  private readonly forwardLoss: ForwardLoss = (x, y, training) => forwardLossOf(() => this.model, this.plugin)(x, y, training);
 
   /** One SGD step; ends the epoch (evaluation, the plugin's decision) when it was the epoch's last batch. */
   async step(): Promise<{ step: StepReport; epoch: EpochReport | null }> {
     const t0 = performance.now();
     const host = this.batches.prepare(this.batchIndex);
-    const b = host.shape[0];
-    this.model.train();
-    const outs = rj.tidy(() => {
-      const x = rj.tensor(host.x, host.shape);
-      const y = rj.tensor(host.y, [b], { dtype: 'int32' });
-      const o = this.forwardLoss(x, y, true);
-      o.loss.backward();
-      this.optimizer.step();
-      this.optimizer.zeroGrad();
-      const extras = this.plugin?.stepExtras?.() ?? [];
-      // The charted loss is the cross-entropy of the prediction (NR's two heads: CE(z_S + z_R)), as in metrics.jsonl.
-      return { head: [rj.detach(o.loss), o.correct, rj.detach(o.predictionLoss ?? o.loss)], extras, monitor: this.monitor.tensors() };
-    });
-    const all = [...outs.head, ...outs.extras, ...outs.monitor];
-    const vals = await rj.readAll(all);
-    for (const t of all) t.dispose();
-    if (!Number.isFinite(vals[0][0])) throw new Error(`session: non-finite loss (${vals[0][0]}) at epoch ${this.epoch + 1}, step ${this.steps + 1}; lower the learning rate and reset`);
-    const loss = vals[2][0];
-    const nExtras = outs.extras.length;
-    this.plugin?.afterStep?.(vals.slice(3, 3 + nExtras));
-    const neurons = this.monitor.snapshot(vals.slice(3 + nExtras));
+    // The charted loss is the cross-entropy of the prediction (NR's two heads: CE(z_S + z_R)), as in metrics.jsonl.
+    const r = await trainStep(this.model, this.optimizer, this.forwardLoss, this.plugin, host, { extra: () => this.monitor.tensors() });
+    if (!Number.isFinite(r.objective)) throw new Error(`session: non-finite loss (${r.objective}) at epoch ${this.epoch + 1}, step ${this.steps + 1}; lower the learning rate and reset`);
+    const b = r.images;
+    const neurons = this.monitor.snapshot(r.extra);
     this.steps++;
     this.images += b;
     this.busySeconds += (performance.now() - t0) / 1000;
     const nr = this.plugin?.metrics?.() ?? null;
     const step: StepReport = {
-      step: this.steps, epoch: this.epoch + this.batchIndex / this.batches.length, loss, acc: vals[1][0] / b,
+      step: this.steps, epoch: this.epoch + this.batchIndex / this.batches.length, loss: r.loss, acc: r.correct / b,
       imagesPerSec: this.images / this.busySeconds, neurons, lambda: typeof nr?.lambda === 'number' ? nr.lambda : 0, nr,
     };
     this.batchIndex++;
@@ -168,25 +146,8 @@ export class Session {
 
   /** Test loss and accuracy, accumulated on device: one readback for the whole test subset. */
   async evaluate(): Promise<{ loss: number; acc: number }> {
-    this.model.eval();
-    const batches = new EpochBatches(this.data.test, this.data, { batchSize: Math.max(this.opts.batchSize, 64) });
-    let acc: [rj.Tensor, rj.Tensor] | null = null;
-    for (let i = 0; i < batches.length; i++) {
-      const h = batches.prepare(i);
-      const next = rj.noGrad(() => rj.tidy(() => {
-        const o = this.forwardLoss(rj.tensor(h.x, h.shape), rj.tensor(h.y, [h.shape[0]], { dtype: 'int32' }), false);
-        const correct = o.correct;
-        const l = rj.mul(o.predictionLoss ?? o.loss, h.shape[0]);
-        return acc ? [rj.add(acc[0], l), rj.add(acc[1], correct)] : [l, correct];
-      })) as [rj.Tensor, rj.Tensor];
-      acc?.forEach((t) => t.dispose());
-      acc = next;
-    }
-    this.model.train();
-    if (!acc) throw new Error('session: the test subset is empty');
-    const [l, c] = await rj.readAll(acc);
-    acc.forEach((t) => t.dispose());
-    return { loss: l[0] / this.data.test.count, acc: c[0] / this.data.test.count };
+    if (this.data.test.count === 0) throw new Error('session: the test subset is empty');
+    return evaluateModel(this.model, this.data, Math.max(this.opts.batchSize, 64), (x, y) => this.forwardLoss(x, y, false));
   }
 
   dispose(): void {

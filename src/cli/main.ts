@@ -18,7 +18,8 @@ import { defaultMilestones, milestoneProblem, type TrainConfig } from '../train/
 import { checkOutDir } from '../train/outdir.js';
 import { modelFromDescription } from '../nn/models/index.js';
 import { encodeSafetensors, fromTyped } from '../train/safetensors.js';
-import { Trainer, evaluateModel, type RunState } from '../train/trainer.js';
+import { Trainer, type RunState } from '../train/trainer.js';
+import { evaluateModel } from '../train/step.js';
 import { Progress, fmtLr } from '../train/progress.js';
 import type { ModelDescription } from '../nn/graph.js';
 import { commands } from './commands.js';

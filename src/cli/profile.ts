@@ -5,19 +5,19 @@
  * rejuvenated Scheme A network (half of every layer's γ zeroed, then surgery back to the budget).
  * The tables come from src/kernels/webgpu/profiler.ts (timestamp queries, or fenced submits).
  */
-import { crossEntropy } from '../ops/loss.js';
-import { detach, manualSeed, randn, tensor } from '../ops/creation.js';
+import { manualSeed, randn, tensor } from '../ops/creation.js';
 import { createModel } from '../nn/models/index.js';
 import type { ZooModel } from '../nn/graph.js';
 import { SGD } from '../nn/optim.js';
 import { NeuralRejuvenation } from '../rejuv/nr.js';
 import type { TrainingPlugin } from '../train/plugin.js';
 import { close, init } from '../init.js';
-import { noGrad, tidy } from '../tensor/engine.js';
+import { noGrad } from '../tensor/engine.js';
 import * as profile from '../tensor/profile.js';
-import { readAll, type Tensor } from '../tensor/tensor.js';
 import { UsageError, type CommandSpec, type ParsedOptions } from './options.js';
 import { withoutDawnLimitWarnings } from './quiet-dawn.js';
+import type { HostBatch } from '../data/loader.js';
+import { forwardLossOf, trainStep } from '../train/step.js';
 
 export const PROFILE_COMMAND: CommandSpec = {
   name: 'profile',
@@ -90,22 +90,13 @@ export async function syntheticStep(o: SyntheticStepOptions): Promise<SyntheticS
   }
   const opt = new SGD(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
   if (plugin) opt.extras = (n) => plugin!.paramUpdateExtras?.(n);
-  const x = randn([b, c, h, w], { seed: 1 });
-  const y = tensor(Int32Array.from({ length: b }, (_, i) => i % o.classes), [b], { dtype: 'int32' });
-  const step = async (): Promise<number> => {
-    const outs = tidy(() => {
-      const loss = plugin?.forwardLoss?.(x, y, true)?.loss ?? crossEntropy(model.forward(x), y);
-      loss.backward();
-      opt.step();
-      opt.zeroGrad();
-      return [detach(loss), ...(plugin?.stepExtras?.() ?? [])] as Tensor[];
-    });
-    const vals = await readAll(outs);
-    for (const t of outs) t.dispose();
-    plugin?.afterStep?.(vals.slice(1));
-    return vals[0][0];
-  };
-  return { step, model, what, dispose: () => { [opt, x, y, model].forEach((t) => t.dispose()); nr?.dispose(); } };
+  const xr = randn([b, c, h, w], { seed: 1 });
+  const host: HostBatch = { x: (await xr.toArray()) as Float32Array, y: Int32Array.from({ length: b }, (_, i) => i % o.classes), shape: [b, c, h, w] };
+  xr.dispose();
+  // The trainer's step (src/train/step.ts): the batch is uploaded every step, as in training.
+  const fwd = forwardLossOf(() => model, plugin);
+  const step = async (): Promise<number> => (await trainStep(model, opt, fwd, plugin, host)).objective;
+  return { step, model, what, dispose: () => { [opt, model].forEach((t) => t.dispose()); nr?.dispose(); } };
 }
 
 export async function cmdProfile(o: ParsedOptions, out: (s: string) => void): Promise<number> {

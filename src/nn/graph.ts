@@ -1,8 +1,8 @@
 /**
  * What Neural Rejuvenation (src/rejuv) needs to know about a model, and nothing more:
  *
- * - `nrUnits()`: every conv → BN unit (the only things that own neurons, nr-spec §1.2) in
- *   topological order, with `fixed` per spec §1.4 (ResNet stem, last conv of each block and
+ * - `nrUnits()`: every conv → BN unit (the only things that own neurons, docs/method.md §1.2) in
+ *   topological order, with `fixed` per method §3.2 (ResNet stem, last conv of each block and
  *   projections; none for VGG and DenseNet). A unit's name is its conv's state-dict path.
  * - `channelGraph()`: how channel spaces flow. Nodes in topological order, referring to earlier nodes
  *   by index. ReLU and pooling are omitted (they keep channels). `add` is a residual merge (all
@@ -60,7 +60,7 @@ export interface ModelDescription {
 }
 
 /** Hands out unit widths: defaults scaled by the multiplier, or explicit ones; rejects unknown names. */
-export class WidthPlan {
+export class ZooWidths {
   private readonly used = new Set<string>();
   constructor(
     readonly arch: string,

@@ -8,7 +8,7 @@ import { fail, fmtShape } from '../core/errors.js';
 import { sizeOf } from '../core/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../ops/creation.js';
-import type { InitBlock, MaskedInitAttrs } from '../core/kernels.js';
+import type { MaskedInitAttrs } from '../core/kernels.js';
 
 export const LIVE_THRES = 1e-2;
 export const ALL_DEAD_THRES = 1e-3;

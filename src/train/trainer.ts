@@ -1,6 +1,7 @@
 /**
  * The training loop: data → model → loss → backward → fused optimizer step, one host readback per step
- * (loss, correct count and the plugin's extras together), every step inside `tidy`. At each epoch end:
+ * (loss, correct count and the plugin's extras together), every step inside `tidy`; the step and the
+ * evaluation are src/train/step.ts's, shared with the page and the benchmarks. At each epoch end:
  * evaluation, the plugin's decision, then checkpoint, metrics.jsonl and report.html, in that order, so
  * whatever instant the process dies at, DIR holds a consistent last good state to `--resume` from.
  *
@@ -14,21 +15,17 @@ import { EpochBatches } from '../data/loader.js';
 import { loadDataset } from '../data/files.js';
 import type { Dataset } from '../data/types.js';
 import type { ZooModel } from '../nn/graph.js';
-import { argmax } from '../ops/reduce.js';
-import { cast, detach, generatorState, manualSeed, setGeneratorState, tensor } from '../ops/creation.js';
-import { eq } from '../ops/elementwise.js';
-import { sum } from '../ops/reduce.js';
-import * as ops from '../ops/index.js';
-import { crossEntropy } from '../ops/loss.js';
-import { backend, keep, noGrad, tidy } from '../tensor/engine.js';
+import { generatorState, manualSeed, setGeneratorState } from '../ops/creation.js';
+import { backend } from '../tensor/engine.js';
 import { RejuvError, fail } from '../core/errors.js';
 import * as profile from '../tensor/profile.js';
-import { readAll, type Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Checkpoint, OPTIM_PREFIX, saveCheckpoint, toEngine, writeFileAtomic } from './checkpoint.js';
 import { lrAt, type TrainConfig } from './config.js';
 import { createModel, modelFromDescription, widthsFromList } from '../nn/models/index.js';
 import { SGD, type OptimizerState } from '../nn/optim.js';
-import type { StepOutputs, TrainingPlugin } from './plugin.js';
+import type { TrainingPlugin } from './plugin.js';
+import { evaluateModel, forwardLossOf, trainStep, type ForwardLoss } from './step.js';
 import { checkOutDir, createOutDir, removeIfEmpty, removeRunFiles } from './outdir.js';
 import { Progress, fmtDuration, fmtLr } from './progress.js';
 import { writeReport, type MetricsRow } from './report.js';
@@ -43,14 +40,6 @@ export interface RunState {
   shift: number;
   history: MetricsRow[];
   config: TrainConfig;
-}
-
-/** Default loss and correct-count: cross-entropy on model(x), argmax over classes. */
-export function defaultForwardLoss(model: ZooModel, x: Tensor, y: Tensor): StepOutputs {
-  const logits = model.forward(x);
-  const loss = crossEntropy(logits, y);
-  const correct = sum(cast(eq(argmax(detach(logits), 1), y), 'float32'));
-  return { loss, correct };
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
@@ -210,9 +199,7 @@ export class Trainer {
     return this.state.epochsDone > 0 ? `the last good checkpoint ${this.checkpointPath} (after epoch ${this.state.epochsDone}) is kept` : 'no checkpoint was written yet';
   }
 
-  private forwardLoss(x: Tensor, y: Tensor, training: boolean): StepOutputs {
-    return this.plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(this.model, x, y);
-  }
+  private readonly forwardLoss: ForwardLoss = (x, y, training) => forwardLossOf(() => this.model, this.plugin)(x, y, training);
 
   private async trainEpoch(epoch: number, runStart: number, imagesSoFar: () => number, addImages: (n: number) => void): Promise<{ loss: number; acc: number; images: number; extra: Record<string, number> }> {
     const cfg = this.cfg;
@@ -225,36 +212,17 @@ export class Trainer {
     profile.section('train'); // REJUV_PROFILE=1: counted per training step (no-ops otherwise)
     for (let i = 0; i < batches.length; i++) {
       const host = next;
-      const b = host.shape[0];
-      let named: string[] = [];
-      const outs = tidy(() => {
-        const x = tensor(host.x, host.shape);
-        const y = tensor(host.y, [b], { dtype: 'int32' });
-        const o = this.forwardLoss(x, y, true);
-        o.loss.backward();
-        this.optimizer.step();
-        this.optimizer.zeroGrad();
-        // [objective, correct, (prediction loss, parts…), plugin extras…]: one readback for all of them.
-        const scalars: [string, Tensor][] = o.predictionLoss ? [['trainLoss', o.predictionLoss], ...Object.entries(o.parts ?? {}).map(([k, t]) => [`train${k}`, t] as [string, Tensor])] : [];
-        named = scalars.map(([k]) => k);
-        return [detach(o.loss), o.correct, ...scalars.map(([, t]) => detach(t)), ...(this.plugin?.stepExtras?.() ?? [])];
-      });
-      // Submit the step, then prepare the next batch on the host while the device works.
-      backend().flush();
-      if (i + 1 < batches.length) next = batches.prepare(i + 1);
+      // Prepare the next batch on the host while the device works on this one.
+      const r = await trainStep(this.model, this.optimizer, this.forwardLoss, this.plugin, host, { whileDeviceWorks: () => { if (i + 1 < batches.length) next = batches.prepare(i + 1); } });
       this.steps++;
-      const vals = await readAll(outs);
-      profile.step();
-      for (const t of outs) t.dispose();
-      const loss = vals[0][0];
-      if (!Number.isFinite(loss)) {
-        throw new RejuvError('train', `non-finite loss (${loss}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${this.lastGood()}`);
+      if (!Number.isFinite(r.objective)) {
+        throw new RejuvError('train', `non-finite loss (${r.objective}) at epoch ${epoch + 1}, step ${i + 1}; stopping: ${this.lastGood()}`);
       }
-      this.plugin?.afterStep?.(vals.slice(2 + named.length));
-      objectiveSum += loss * b;
-      named.forEach((k, j) => (sums[k] = (sums[k] ?? 0) + vals[2 + j][0] * b));
-      lossSum += (named.length ? vals[2][0] : loss) * b;
-      correct += vals[1][0];
+      const b = r.images;
+      objectiveSum += r.objective * b;
+      for (const [k, v] of Object.entries(r.parts)) sums[k] = (sums[k] ?? 0) + v * b;
+      lossSum += r.loss * b;
+      correct += r.correct;
       seen += b;
       addImages(b);
       const elapsed = (Date.now() - t0) / 1000;
@@ -310,32 +278,4 @@ export class Trainer {
       device: backend().info().description || backend().name,
     }, rows, this.plugin?.layerNames?.());
   }
-}
-
-/** Loss and accuracy over a dataset's test split in stored order (BN in eval mode, no autograd). */
-export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: number, fwd?: (x: Tensor, y: Tensor) => StepOutputs): Promise<{ loss: number; acc: number }> {
-  model.eval();
-  const f = fwd ?? ((x: Tensor, y: Tensor) => defaultForwardLoss(model, x, y));
-  const batches = new EpochBatches(data.test, data, { batchSize });
-  let acc: [Tensor, Tensor] | null = null;
-  profile.section('eval'); // REJUV_PROFILE=1: counted per evaluation batch
-  for (let i = 0; i < batches.length; i++) {
-    if (i > 0) profile.step();
-    const h = batches.prepare(i);
-    const next = noGrad(() => tidy(() => {
-      const o = f(tensor(h.x, h.shape), tensor(h.y, [h.shape[0]], { dtype: 'int32' }));
-      const { correct } = o;
-      // The loss of the prediction actually used (NR's two heads: CE(z_S + z_R), not CE_S + CE_R).
-      const l = ops.mul(o.predictionLoss ?? o.loss, h.shape[0]);
-      return acc ? [ops.add(acc[0], l), ops.add(acc[1], correct)] : [l, correct];
-    })) as [Tensor, Tensor];
-    acc?.forEach((t) => t.dispose());
-    acc = next;
-  }
-  profile.step();
-  model.train();
-  if (!acc) return { loss: NaN, acc: NaN };
-  const [l, c] = await readAll(acc);
-  acc.forEach((t) => t.dispose());
-  return { loss: l[0] / data.test.count, acc: c[0] / data.test.count };
 }

@@ -6,7 +6,7 @@ import type { DType } from '../../core/dtype.js';
 import { fail } from '../../core/errors.js';
 import { bitsToUniform, normalFromBits, philoxBits } from '../../core/random.js';
 import { broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js';
-import { BINARY, jsBinaryI32, UNARY, type BinaryOp, type UnaryOp } from '../../core/elementwise.js';
+import { BINARY, jsBinaryI32, UNARY } from '../../core/elementwise.js';
 import { cpuKernels } from './table.js';
 import { dataOf, type CPUBackend } from './backend.js';
 import { type StridedCopy } from '../../core/kernels.js';

@@ -1,9 +1,8 @@
 /** Reference concat: one strided copy per input into one output. */
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
-import { planConcat, type ConcatAttrs } from '../../core/concat-plan.js';
+import { planConcat } from '../../core/concat-plan.js';
 import { cpuKernels } from './table.js';
-import type { CPUBackend } from './backend.js';
 import { cpuStridedCopy } from './basic.js';
 
 cpuKernels.register('concat', (b, xs, a) => {

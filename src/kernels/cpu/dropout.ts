@@ -3,7 +3,7 @@ import type { TensorData } from '../../core/backend.js';
 import { philoxBits } from '../../core/random.js';
 import { sizeOf } from '../../core/shape.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 
 cpuKernels.register('dropout', (b, [x], a) => {
   const n = sizeOf(x.shape);

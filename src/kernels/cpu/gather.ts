@@ -2,9 +2,9 @@
 import type { TensorData } from '../../core/backend.js';
 import { fail } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
-import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../../core/gather-plan.js';
+import { gatherShape, planGather } from '../../core/gather-plan.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 
 function checkIndex(op: string, v: number, j: number, axis: number, len: number): void {
   if (v < 0 || v >= len) fail(op, `index ${v} at position ${j} is out of range for axis ${axis} of size ${len}`);

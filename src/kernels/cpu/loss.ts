@@ -5,7 +5,7 @@
 import type { TensorData } from '../../core/backend.js';
 import { fail } from '../../core/errors.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 
 function checkLabels(op: string, labels: ArrayLike<number>, k: number): void {
   for (let r = 0; r < labels.length; r++) {

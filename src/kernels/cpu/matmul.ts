@@ -1,7 +1,7 @@
 /** Reference matmul: the textbook triple loop per batch, reading transposed operands by index. */
 import { cpuKernels } from './table.js';
-import { batchOffset, planMatmul, type MatmulAttrs } from '../../core/matmul-plan.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { batchOffset, planMatmul } from '../../core/matmul-plan.js';
+import { dataOf } from './backend.js';
 
 cpuKernels.register('matmul', (be, [x, y], attrs) => {
   const p = planMatmul('matmul', x.shape, y.shape, attrs.transA, attrs.transB);

@@ -6,7 +6,7 @@ import type { TensorData } from '../../core/backend.js';
 import { normalFromBits, philoxBits } from '../../core/random.js';
 import { sizeOf } from '../../core/shape.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 import { type InitBlock } from '../../core/kernels.js';
 
 const f32 = Math.fround;

@@ -3,7 +3,7 @@
  * Hyperparameters are rounded to f32 as the uniforms round them; each stored value rounds as it is written.
  */
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 import { adamConstants } from '../../core/kernels.js';
 
 const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);

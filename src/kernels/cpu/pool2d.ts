@@ -5,7 +5,7 @@
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 import { type Pool2dAttrs } from '../../core/kernels.js';
 
 interface Win { h0: number; h1: number; w0: number; w1: number; divisor: number }

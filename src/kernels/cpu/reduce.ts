@@ -1,9 +1,9 @@
 /** Reference reductions (sum, max, min, argmax, argmin) over any axes. */
 import type { TensorData } from '../../core/backend.js';
 import { fail } from '../../core/errors.js';
-import { planReduce, type ReduceOp } from '../../core/reduce-plan.js';
+import { planReduce } from '../../core/reduce-plan.js';
 import { cpuKernels } from './table.js';
-import { dataOf, type CPUBackend } from './backend.js';
+import { dataOf } from './backend.js';
 import { forEachIndex } from './basic.js';
 
 cpuKernels.register('reduce', (b, [x], a) => {

@@ -12,7 +12,7 @@ import type { DType } from '../../core/dtype.js';
 import { fail } from '../../core/errors.js';
 import { splitSeed } from '../../core/random.js';
 import { broadcastStrides, sizeOf, stridesOf } from '../../core/shape.js';
-import { BINARY, collapseAxes, UNARY, type BinaryOp, type UnaryOp } from '../../core/elementwise.js';
+import { BINARY, collapseAxes, UNARY } from '../../core/elementwise.js';
 import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { Uniforms } from './program.js';

@@ -1,9 +1,8 @@
 /** WebGPU concat: one copy_strided.wgsl dispatch per input, all into one output buffer. */
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
-import { planConcat, type ConcatAttrs } from '../../core/concat-plan.js';
+import { planConcat } from '../../core/concat-plan.js';
 import { webgpuKernels } from './table.js';
-import type { WebGPUBackend } from './backend.js';
 import { gpuStridedCopy } from './basic.js';
 
 webgpuKernels.register('concat', (b, xs, a) => {

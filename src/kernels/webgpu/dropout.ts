@@ -4,7 +4,6 @@ import type { TensorData } from '../../core/backend.js';
 import { splitSeed } from '../../core/random.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
-import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 

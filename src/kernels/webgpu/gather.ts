@@ -8,9 +8,8 @@ import indexSortSrc from '../../../shaders/index_sort.wgsl';
 import segmentSumSrc from '../../../shaders/segment_sum.wgsl';
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
-import { gatherShape, planGather, type GatherAttrs, type ScatterAddAttrs } from '../../core/gather-plan.js';
+import { gatherShape, planGather } from '../../core/gather-plan.js';
 import { webgpuKernels } from './table.js';
-import type { WebGPUBackend } from './backend.js';
 import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 

@@ -7,7 +7,6 @@ import adamSrc from '../../../shaders/adam.wgsl';
 import sgdSrc from '../../../shaders/sgd.wgsl';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
-import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 import { adamConstants } from '../../core/kernels.js';

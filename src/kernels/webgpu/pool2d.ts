@@ -7,7 +7,6 @@ import poolBwdSrc from '../../../shaders/pool2d_backward.wgsl';
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
-import type { WebGPUBackend } from './backend.js';
 import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 import { type PoolMode, type Pool2dAttrs } from '../../core/kernels.js';
