@@ -42,7 +42,7 @@ const OPTS = { inChannels: 3, inputSize: 16, numClasses: 10 };
 
 /** Kill a fixed pattern of about `frac` of the channels of every non-fixed unit (γ = β = 0); live β small. */
 function kill(model: ZooModel, frac: number): void {
-  model.nrUnits().forEach((u, l) => {
+  model.convBnUnits().forEach((u, l) => {
     if (u.fixed) return;
     const C = u.conv.outChannels;
     const g = new Float32Array(C), b = new Float32Array(C);
@@ -89,7 +89,7 @@ async function rejuvenated(arch: string, width: number, opts: { scheme?: 'a' | '
 
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
 const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
-const convWeights = (m: ZooModel) => m.nrUnits().reduce((s, u) => s + u.conv.weight.size, 0);
+const convWeights = (m: ZooModel) => m.convBnUnits().reduce((s, u) => s + u.conv.weight.size, 0);
 
 describeEachBackend('split for deployment', () => {
   for (const { arch, width } of FAMILIES) {
@@ -109,10 +109,10 @@ describeEachBackend('split for deployment', () => {
       expect(maxAbsDiff(s, zS)).toBeLessThan(1e-5);
       expect(maxAbsDiff(r, zR)).toBeLessThan(1e-5);
       // Narrow networks of their own widths: every unit is split, R gets what the surgery added.
-      const units = m.nrUnits();
-      expect(pair.s.nrUnits().map((u) => u.conv.outChannels)).toEqual(split.aOut);
-      expect(pair.r.nrUnits().map((u) => u.conv.outChannels)).toEqual(units.map((u, l) => u.conv.outChannels - split.aOut[l]));
-      expect(pair.s.nrUnits().map((u) => u.name)).toEqual(units.map((u) => u.name));
+      const units = m.convBnUnits();
+      expect(pair.s.convBnUnits().map((u) => u.conv.outChannels)).toEqual(split.aOut);
+      expect(pair.r.convBnUnits().map((u) => u.conv.outChannels)).toEqual(units.map((u, l) => u.conv.outChannels - split.aOut[l]));
+      expect(pair.s.convBnUnits().map((u) => u.name)).toEqual(units.map((u) => u.name));
       // Conv parameters: the run's effective count, from the sizes and from the models themselves.
       expect(pair.sizes.s.conv + pair.sizes.r.conv).toBe(nr.effectiveParams);
       expect(convWeights(pair.s) + convWeights(pair.r)).toBe(nr.effectiveParams);

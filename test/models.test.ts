@@ -54,8 +54,8 @@ describe('parameter counts (full size)', () => {
 
 function checkGraph(m: ZooModel): ChannelNode[] {
   const g = m.channelGraph();
-  const units = m.nrUnits();
-  // Topological: every reference points backwards; unit nodes appear in nrUnits order.
+  const units = m.convBnUnits();
+  // Topological: every reference points backwards; unit nodes appear in convBnUnits order.
   g.forEach((n, i) => {
     const refs = n.kind === 'unit' || n.kind === 'classifier' ? [n.input] : n.kind === 'input' ? [] : n.inputs;
     for (const r of refs) expect(r).toBeLessThan(i);
@@ -77,8 +77,8 @@ describe('NR hooks', () => {
   it('VGG: a chain, no fixed units', () => {
     const m = createModel('vgg19', { widthMultiplier: 1 / 8, inChannels: 1, inputSize: 28 });
     const g = checkGraph(m);
-    expect(m.nrUnits()).toHaveLength(16);
-    expect(m.nrUnits().some((u) => u.fixed)).toBe(false);
+    expect(m.convBnUnits()).toHaveLength(16);
+    expect(m.convBnUnits().some((u) => u.fixed)).toBe(false);
     expect(g.filter((n) => n.kind === 'add' || n.kind === 'concat')).toHaveLength(0);
     expect(m.describe().widths['features.0']).toBe(8);
     m.dispose();
@@ -87,7 +87,7 @@ describe('NR hooks', () => {
   it('ResNet: fixed stem, last conv of each block and projections; one addition per block', () => {
     const m = createModel('resnet164', { widthMultiplier: 1 / 4 });
     const g = checkGraph(m);
-    const units = m.nrUnits();
+    const units = m.convBnUnits();
     expect(units).toHaveLength(1 + 54 * 3 + 3);
     const fixed = units.filter((u) => u.fixed).map((u) => u.name);
     expect(fixed).toHaveLength(1 + 54 + 3);
@@ -95,7 +95,7 @@ describe('NR hooks', () => {
     expect(g.filter((n) => n.kind === 'add')).toHaveLength(54);
     const r18 = createModel('resnet18', { widthMultiplier: 1 / 8 });
     checkGraph(r18);
-    expect(r18.nrUnits().filter((u) => u.fixed).map((u) => u.name)).toEqual([
+    expect(r18.convBnUnits().filter((u) => u.fixed).map((u) => u.name)).toEqual([
       'conv1', 'layer1.0.conv2', 'layer1.1.conv2', 'layer2.0.conv2', 'layer2.0.downsample.0', 'layer2.1.conv2',
       'layer3.0.conv2', 'layer3.0.downsample.0', 'layer3.1.conv2', 'layer4.0.conv2', 'layer4.0.downsample.0', 'layer4.1.conv2',
     ]);
@@ -106,17 +106,17 @@ describe('NR hooks', () => {
   it('DenseNet: concatenations whose widths follow from the parts', () => {
     const m = createModel('densenet_bc100', { widthMultiplier: 1 / 8 });
     const g = checkGraph(m);
-    expect(m.nrUnits()).toHaveLength(1 + 48 * 2 + 2);
-    expect(m.nrUnits().some((u) => u.fixed)).toBe(false);
+    expect(m.convBnUnits()).toHaveLength(1 + 48 * 2 + 2);
+    expect(m.convBnUnits().some((u) => u.fixed)).toBe(false);
     expect(g.filter((n) => n.kind === 'concat')).toHaveLength(48);
     m.dispose();
   });
 
   it('knows every conv output size from inputSize and rejects a too-small input at construction', () => {
     const m = createModel('vgg19', { widthMultiplier: 1 / 16, inputSize: 28 });
-    expect(m.nrUnits().map((u) => u.conv.lastOutputSize![0])).toEqual([28, 28, 28, 28, 14, 14, 14, 14, 14, 14, 7, 7, 7, 7, 7, 7]);
+    expect(m.convBnUnits().map((u) => u.conv.lastOutputSize![0])).toEqual([28, 28, 28, 28, 14, 14, 14, 14, 14, 14, 7, 7, 7, 7, 7, 7]);
     const r = createModel('resnet18', { widthMultiplier: 1 / 16 });
-    expect(r.nrUnits().map((u) => u.conv.lastOutputSize![0]).filter((v, i, a) => a.indexOf(v) === i)).toEqual([112, 56, 28, 14, 7]);
+    expect(r.convBnUnits().map((u) => u.conv.lastOutputSize![0]).filter((v, i, a) => a.indexOf(v) === i)).toEqual([112, 56, 28, 14, 7]);
     m.dispose();
     r.dispose();
     expect(() => createModel('vgg16_nr', { widthMultiplier: 1 / 32, inputSize: 8 })).toThrow(
@@ -144,9 +144,9 @@ describe('NR hooks', () => {
     rj.manualSeed(3);
     const v = createModel('vgg_mini');
     const r = createModel('resnet20', { widthMultiplier: 0.25 });
-    expect(new Set(await v.nrUnits()[2].bn.weight!.toArray())).toEqual(new Set([0.5]));
-    expect(new Set(await r.nrUnits()[2].bn.weight!.toArray())).toEqual(new Set([1]));
-    const w = Array.from(await v.nrUnits()[5].conv.weight.toArray()); // 64 × 64 × 3 × 3
+    expect(new Set(await v.convBnUnits()[2].bn.weight!.toArray())).toEqual(new Set([0.5]));
+    expect(new Set(await r.convBnUnits()[2].bn.weight!.toArray())).toEqual(new Set([1]));
+    const w = Array.from(await v.convBnUnits()[5].conv.weight.toArray()); // 64 × 64 × 3 × 3
     const std = Math.sqrt(w.reduce((s, x) => s + x * x, 0) / w.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / (9 * 64)), 2);
     const c = Array.from(await v.classifier.weight.toArray());
@@ -218,7 +218,7 @@ describeEachBackend('models forward', (backend) => {
     const m = createModel(name, opts);
     const n = 2, s = m.options.inputSize;
     // Sizes known from inputSize at construction must be those a forward pass records.
-    const nominal = m.nrUnits().map((u) => u.conv.lastOutputSize);
+    const nominal = m.convBnUnits().map((u) => u.conv.lastOutputSize);
     const x = rj.randn([n, m.options.inChannels, s, s], { seed: 9 });
     const loss = rj.tidy(() => {
       const f = m.features(x);
@@ -231,8 +231,8 @@ describeEachBackend('models forward', (backend) => {
     });
     expect(Number.isFinite(await loss.item())).toBe(true);
     expect(m.parameters().every((p) => p.grad !== null)).toBe(true);
-    expect(m.nrUnits().map((u) => u.conv.lastOutputSize)).toEqual(nominal);
-    for (const u of m.nrUnits()) expect(u.conv.lastOutputSize?.every((d) => d >= 1)).toBe(true);
+    expect(m.convBnUnits().map((u) => u.conv.lastOutputSize)).toEqual(nominal);
+    for (const u of m.convBnUnits()) expect(u.conv.lastOutputSize?.every((d) => d >= 1)).toBe(true);
     loss.dispose();
     x.dispose();
     m.dispose();

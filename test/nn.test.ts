@@ -189,7 +189,7 @@ describe('Module', () => {
     const d = m.describe();
     expect(d.widths['features.denseblock1.denselayer2.conv1']).toBe(0);
     expect(d.widths['features.denseblock1.denselayer2.conv2']).toBe(0);
-    expect(m.nrUnits().some((u) => u.name.includes('denseblock1.denselayer2.'))).toBe(false);
+    expect(m.convBnUnits().some((u) => u.name.includes('denseblock1.denselayer2.'))).toBe(false);
     expect(Object.keys(m.stateDict()).some((k) => k.includes('denseblock1.denselayer2.'))).toBe(false);
     // Layer 3 reads stem (10) + layer 1 (5) channels.
     expect(m.stateDict()['features.denseblock1.denselayer3.conv1.weight'].shape).toEqual([20, 15, 1, 1]);

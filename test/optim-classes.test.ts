@@ -145,7 +145,7 @@ describeEachBackend('optimizer classes', () => {
     const model = rj.createModel('vgg_mini', { widthMultiplier: 0.25, inputSize: 8, numClasses: 3 });
     const opt = new optim.SGD(model, { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
     const sched = new optim.MultiStepLR(opt, { milestones: [2] });
-    for (const u of model.nrUnits()) opt.setL1(`${u.bnName}.weight`, 1e-3);
+    for (const u of model.convBnUnits()) opt.setL1(`${u.bnName}.weight`, 1e-3);
     const x = rj.randn([6, 3, 8, 8], { seed: 4 });
     const y = rj.tensor([0, 1, 2, 0, 1, 2], [6], { dtype: 'int32' });
     const losses: number[] = [];

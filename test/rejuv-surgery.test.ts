@@ -17,7 +17,7 @@ afterAll(() => destroyGpu());
 
 /** Kill a fixed pattern of channels of every non-fixed unit: γ = β = 0; live β get small values. */
 function killPattern(model: ZooModel, frac: (l: number) => number): void {
-  model.nrUnits().forEach((u, l) => {
+  model.convBnUnits().forEach((u, l) => {
     if (u.fixed) return;
     const C = u.conv.outChannels;
     const g = new Float32Array(C), b = new Float32Array(C);
@@ -55,12 +55,12 @@ describeEachBackend('nr surgery', () => {
     expect(alive.every((a, l) => a < [8, 8, 16, 16, 32, 32][l])).toBe(true);
     expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
     expect(plan.widths).toEqual(alive.map((a) => Math.floor(a * plan.rate + 1e-9)));
-    expect(nr.model.nrUnits().map((u) => u.conv.outChannels)).toEqual(plan.widths);
+    expect(nr.model.convBnUnits().map((u) => u.conv.outChannels)).toEqual(plan.widths);
     // Budget restored (dense ≤ original, floor rounding); effective = S→S + R→R blocks.
     const R = plan.resource;
     expect(res.denseParams).toBeLessThanOrEqual(R.all);
     expect(res.denseParams).toBeGreaterThan(0.8 * R.all);
-    const u = nr.model.nrUnits();
+    const u = nr.model.convBnUnits();
     let eff = 0;
     u.forEach((unit, l) => {
       const k = 9, A = res.split.aOut[l], a = res.split.aIn[l], C = unit.conv.outChannels, Cin = unit.conv.inChannels;
@@ -79,7 +79,7 @@ describeEachBackend('nr rescaling and Scheme B', () => {
     const x = rj.randn([6, 3, 8, 8], { seed: 12 });
     const { before, after, nr } = await preservation(model, x, { rescale: true });
     expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
-    for (const [l, u] of nr.model.nrUnits().entries()) {
+    for (const [l, u] of nr.model.convBnUnits().entries()) {
       const g = await u.bn.weight!.toArray();
       for (let c = 0; c < nr.split!.aOut[l]; c++) expect(Math.abs(g[c])).toBeGreaterThanOrEqual(0.5 - 1e-6);
     }
@@ -103,7 +103,7 @@ describeEachBackend('nr rescaling and Scheme B', () => {
       }
     });
     // The second conv's cross block (R inputs → S outputs) received gradient through the gate.
-    const u1 = m.nrUnits()[1];
+    const u1 = m.convBnUnits()[1];
     const [w] = await rj.readAll([u1.conv.weight]);
     const [C, Cin, kh, kw] = u1.conv.weight.shape, A = nr.split!.aOut[1], a = nr.split!.aIn[1];
     let cross = 0;
@@ -136,21 +136,21 @@ describeEachBackend('nr surgery (DenseNet, a whole-dead layer)', () => {
     killPattern(model, () => 0.5);
     // Every output neuron of block 2's layer 3 dies; its first unit (conv1) stays alive, but it only feeds conv2.
     const layer = 'features.denseblock2.denselayer3';
-    const u2 = model.nrUnits().find((u) => u.name === `${layer}.conv2`)!;
+    const u2 = model.convBnUnits().find((u) => u.name === `${layer}.conv2`)!;
     u2.bn.registerParameter('weight', rj.zeros([u2.conv.outChannels]));
     u2.bn.registerParameter('bias', rj.zeros([u2.conv.outChannels]));
     const x = rj.randn([4, 3, 8, 8], { seed: 8 });
     const { before, after, res, nr } = await preservation(model, x, { integerRate: true });
     expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
-    const names = nr.model.nrUnits().map((u) => u.name);
+    const names = nr.model.convBnUnits().map((u) => u.name);
     expect(names).not.toContain(`${layer}.conv1`);
     expect(names).not.toContain(`${layer}.conv2`);
-    expect(names.length).toBe(model.nrUnits().length - 2);
+    expect(names.length).toBe(model.convBnUnits().length - 2);
     expect(nr.model.describe().widths[`${layer}.conv1`]).toBe(0);
     expect(res.split.aOut.length).toBe(names.length);
     // The description rebuilds the same architecture (what checkpoints and `rejuv eval` use).
     const again = modelFromDescription(nr.model.describe());
-    expect(again.nrUnits().map((u) => u.name)).toEqual(names);
+    expect(again.convBnUnits().map((u) => u.name)).toEqual(names);
     again.dispose();
     nr.model.dispose();
     nr.dispose();
@@ -165,7 +165,7 @@ describeEachBackend('nr surgery (ResNet)', () => {
     const { before, after, res, nr } = await preservation(model, x);
     expect(maxAbsDiff(after, before)).toBeLessThan(1e-5);
     // Fixed units keep every channel and all grow by the same rate.
-    const fixed = nr.model.nrUnits().map((u, l) => [u.fixed, res.split.aOut[l]] as const);
+    const fixed = nr.model.convBnUnits().map((u, l) => [u.fixed, res.split.aOut[l]] as const);
     expect(fixed.filter(([f]) => f).length).toBeGreaterThan(0);
     nr.model.dispose();
     nr.dispose();
@@ -197,7 +197,7 @@ it('Scheme A: cross blocks are exactly zero after 50 training steps; the run rou
     loss.dispose();
   }
   let crossChecked = 0;
-  for (const u of m.nrUnits()) {
+  for (const u of m.convBnUnits()) {
     if (!u.conv.weightMask) continue;
     const [w, mk] = await rj.readAll([u.conv.weight, u.conv.weightMask]);
     let nonzeroInside = 0;
@@ -226,7 +226,7 @@ it('Scheme A: cross blocks are exactly zero after 50 training steps; the run rou
   m2.eval();
   const got = rj.tidy(() => rj.noGrad(() => { const h = twoHeads(m2, x, nr2.split!.classifierS); return rj.add(h.zS, h.zR); }));
   expect(Array.from(await got.toArray())).toEqual(Array.from(await want.toArray()));
-  const masks1 = await rj.readAll(m.nrUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
-  const masks2 = await rj.readAll(m2.nrUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
+  const masks1 = await rj.readAll(m.convBnUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
+  const masks2 = await rj.readAll(m2.convBnUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
   expect(masks2.map((a) => Array.from(a))).toEqual(masks1.map((a) => Array.from(a)));
 });

@@ -102,7 +102,7 @@ it('trains, rejuvenates at an epoch end, and resumes after surgery identically',
   const model = modelFromDescription(ck.meta('model'));
   const sd = ck.stateDictFor(model.stateDict());
   model.loadStateDict(sd);
-  const info = inspectModel(model) as { layers: { alive: number; total: number; fixed: boolean }[]; utilization: { params: number; flops: number } };
+  const info = (await inspectModel(model)) as { layers: { alive: number; total: number; fixed: boolean }[]; utilization: { params: number; flops: number } };
   expect(info.layers.map((l) => l.total)).toEqual(widths);
   // The last row describes the final network, as inspect does (not the pre-surgery values).
   expect(m[2].alivePerLayer).toEqual(info.layers.map((l) => l.alive));
@@ -157,7 +157,7 @@ it('`rejuv eval --dump-logits` of a rejuvenated model dumps the two-head predict
 it('after surgery, alive counts and utilization describe the mixed network, S and R counted apart', async () => {
   const model = createModel('vgg_mini', { widthMultiplier: 0.25, inChannels: 1, inputSize: 16, numClasses: 10 });
   // Kill channels 1 and 2 of every unit (γ = 0): the dead rule sees them, surgery regrows them as R.
-  for (const u of model.nrUnits()) {
+  for (const u of model.convBnUnits()) {
     const g = new Float32Array(u.conv.outChannels).fill(0.5);
     g[1] = g[2] = 0;
     u.bn.registerParameter('weight', rj.tensor(g));
@@ -173,7 +173,7 @@ it('after surgery, alive counts and utilization describe the mixed network, S an
   expect(c.aliveR).toEqual(widths.map((w, l) => w - res.split.aOut[l])); // new neurons start at γ = 0.5: alive
   expect(c.utilization).toBe(1);
   // Kill the first R channel of the first unit that has one, and the first S channel of unit 1.
-  const units = nr.model.nrUnits();
+  const units = nr.model.convBnUnits();
   const r = widths.findIndex((w, l) => w > res.split.aOut[l]);
   expect(r).toBeGreaterThan(-1);
   const gr = await units[r].bn.weight!.toArray() as Float32Array;
@@ -217,7 +217,7 @@ it('monitoring always ends: without --nr-max-monitor-epochs an unreached target 
   // L1 is off for good, and the state survives a checkpoint round trip.
   const model = createModel('vgg_mini', { widthMultiplier: 0.25, inChannels: 1, inputSize: 16, numClasses: 10 });
   const nr = new NeuralRejuvenation(model, { target: 0.25, lambda: 1e-4, monitorLimit: 1 });
-  const gammaName = `${model.namedModules().find(([, mod]) => mod === model.nrUnits()[0].bn)![0]}.weight`;
+  const gammaName = `${model.namedModules().find(([, mod]) => mod === model.convBnUnits()[0].bn)![0]}.weight`;
   expect(nr.l1For(gammaName)).toBe(1e-4);
   await nr.endOfEpoch();
   expect(nr.phase).toBe('unreached');

@@ -5,9 +5,7 @@
  * It runs whether NR is on or off, so the baseline's curves can be compared with NR's.
  */
 import type { ZooModel } from '../src/nn/graph.js';
-import { gammaLayout } from '../src/rejuv/channels.js';
-import { gammaStats, packLayout } from '../src/rejuv/ops.js';
-import { channelGraphOf, type ModelGraph } from '../src/rejuv/fromModel.js';
+import { GammaMonitor } from '../src/rejuv/gamma-monitor.js';
 import { utilization } from '../src/rejuv/plan.js';
 import * as rj from '../src/index.js';
 
@@ -23,44 +21,31 @@ export interface NeuronSnapshot {
 }
 
 export class NeuronMonitor {
-  private readonly mg: ModelGraph;
-  private readonly info: rj.Tensor;
-  private readonly layout: ReturnType<typeof gammaLayout>;
+  private readonly gamma: GammaMonitor;
 
-  constructor(private readonly model: ZooModel) {
-    this.mg = channelGraphOf(model);
-    this.layout = gammaLayout(this.mg.graph);
-    this.info = rj.keep(rj.tensor(packLayout(this.layout), undefined, { dtype: 'int32' }));
+  constructor(model: ZooModel) {
+    this.gamma = new GammaMonitor(model);
   }
 
-  private gammaTensors(): rj.Tensor[] {
-    return this.mg.units.map((u) => {
-      const g = u.bn.weight;
-      if (!g) throw new Error(`monitor: unit ${u.name} has a batch norm without γ (affine=false); nothing to monitor`);
-      return g;
-    });
-  }
-
-  /** Device tensors to read back with the step's loss: the alive counts, then every γ. Call inside tidy. */
+  /** Device tensors to read back with the step's loss: the alive counts, then every |γ|. Call inside tidy. */
   tensors(): rj.Tensor[] {
-    const gammas = this.gammaTensors();
-    const stats = rj.noGrad(() => gammaStats(gammas, this.info, this.layout));
-    return [stats.counts, ...gammas.map((g) => rj.noGrad(() => rj.abs(g)))];
+    const stats = this.gamma.stats();
+    return [stats.counts, ...this.gamma.gammas().map((g) => rj.noGrad(() => rj.abs(g)))];
   }
 
   /** Interpret what `tensors()` read back. */
   snapshot(values: ArrayLike<number>[]): NeuronSnapshot {
     const alive = Array.from(values[0], (v) => Math.round(v));
     return {
-      names: this.mg.units.map((u) => u.name),
-      widths: [...this.layout.lengths],
+      names: this.gamma.graph.units.map((u) => u.name),
+      widths: [...this.gamma.layout.lengths],
       alive,
       gammas: values.slice(1).map((v) => Float32Array.from(v)),
-      utilization: utilization(this.mg.graph, alive),
+      utilization: utilization(this.gamma.graph.graph, alive),
     };
   }
 
   dispose(): void {
-    this.info.dispose();
+    this.gamma.dispose();
   }
 }

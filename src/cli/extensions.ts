@@ -20,7 +20,7 @@ export interface CliExtension {
   /** A plugin for this run, or null when the extension's options do not enable it. */
   makePlugin(model: ZooModel, cfg: TrainConfig): TrainingPlugin | null;
   /** Extra lines / JSON for `rejuv inspect` (e.g. per-layer alive counts). */
-  inspect?(ckpt: Checkpoint, model: ZooModel): Record<string, unknown> | null;
+  inspect?(ckpt: Checkpoint, model: ZooModel): Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
   /** Human-readable lines for what `inspect` returned (default: its JSON). */
   formatInspect?(info: Record<string, unknown>): string[];
   /** A variant for `rejuv demo` to run beside the baseline: its label and option values. */

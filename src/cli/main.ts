@@ -161,7 +161,7 @@ async function cmdInspect(o: ParsedOptions, file: string, io: Io): Promise<numbe
     try {
       const { model } = restore(ckpt);
       for (const e of exts) {
-        const r = e.inspect!(ckpt, model);
+        const r = await e.inspect!(ckpt, model);
         if (r) extra[e.name] = r;
       }
     } finally {

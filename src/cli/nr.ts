@@ -4,17 +4,12 @@
  */
 import { registerExtension } from './extensions.js';
 import type { ParsedOptions } from './options.js';
-import { dataOf } from '../kernels/cpu/index.js';
 import type { ZooModel } from '../nn/graph.js';
 import { zeros } from '../ops/creation.js';
-import { backend, noGrad, tidy } from '../tensor/engine.js';
-import { fail } from '../core/errors.js';
+import { noGrad, tidy } from '../tensor/engine.js';
 import type { TrainConfig } from '../train/config.js';
-import { gammaLayout } from '../rejuv/channels.js';
-import { gammaStats, packLayout } from '../rejuv/ops.js';
-import { channelGraphOf } from '../rejuv/fromModel.js';
+import { GammaMonitor } from '../rejuv/gamma-monitor.js';
 import { planWidths, utilization } from '../rejuv/plan.js';
-import { tensor } from '../ops/creation.js';
 import { DEFAULT_MONITOR_LIMIT, NeuralRejuvenation, type NROptions, type NRState, type SurgeryRecord, type UnreachedRecord } from '../rejuv/nr.js';
 import { formatSplitSizes, splitSizes, type SplitSizes } from '../rejuv/export.js';
 
@@ -38,20 +33,17 @@ export function nrOptionsFrom(p: Record<string, unknown>, seed = 0): NROptions {
 }
 
 /** Per-layer alive/total/fixed, utilization in both modes and the widths a rejuvenation would produce now. */
-export function inspectModel(model: ZooModel): { layers: { name: string; alive: number; total: number; fixed: boolean; plannedWidth: number }[]; utilization: { params: number; flops: number }; expansionRate: number } {
-  if (backend().name !== 'cpu') fail('rejuv inspect', 'the NR section is computed on the reference backend');
-  // One forward records every conv's output size (FLOPs mode).
+export interface ModelInspection { layers: { name: string; alive: number; total: number; fixed: boolean; plannedWidth: number }[]; utilization: { params: number; flops: number }; expansionRate: number }
+
+/** Per-layer alive/total/fixed, utilization in both modes and the widths a rejuvenation would produce now (either backend). */
+export async function inspectModel(model: ZooModel): Promise<ModelInspection> {
   const o = model.options;
   model.eval();
   noGrad(() => tidy(() => model.forward(zeros([1, o.inChannels, o.inputSize, o.inputSize]))));
-  const mg = channelGraphOf(model);
-  const layout = gammaLayout(mg.graph);
-  const counts = tidy(() => {
-    const s = gammaStats(mg.units.map((u) => u.bn.weight!), tensor(packLayout(layout), undefined, { dtype: 'int32' }), layout);
-    return s.counts;
-  });
-  const alive = Array.from(dataOf(counts.storage));
-  counts.dispose();
+  const monitor = new GammaMonitor(model);
+  const mg = monitor.graph;
+  const alive = await monitor.aliveCounts();
+  monitor.dispose();
   const plan = planWidths(mg.graph, alive);
   return {
     layers: mg.graph.units.map((u, l) => ({ name: u.name, alive: alive[l], total: u.out, fixed: u.fixed, plannedWidth: plan.widths[l] })),
@@ -63,7 +55,7 @@ export function inspectModel(model: ZooModel): { layers: { name: string; alive: 
 const nrEnabled = (cfg: TrainConfig): boolean => Boolean(cfg.plugin?.nr);
 
 /** `rejuv inspect`'s NR section as a table: one row per NR unit, then utilization and the surgery. */
-export function formatInspectNR(info: ReturnType<typeof inspectModel> & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord; split?: SplitSizes | string }): string[] {
+export function formatInspectNR(info: ModelInspection & { surgery?: SurgeryRecord; targetNotReached?: UnreachedRecord; split?: SplitSizes | string }): string[] {
   const head = ['layer', 'alive', 'total', 'fixed', 'planned width'];
   const rows = info.layers.map((l) => [l.name, String(l.alive), String(l.total), l.fixed ? 'yes' : '', String(l.plannedWidth)]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -107,8 +99,8 @@ registerExtension({
     if (!nrEnabled(cfg)) return null;
     return new NeuralRejuvenation(model, nrOptionsFrom(cfg.plugin!, cfg.seed)).plugin();
   },
-  inspect(ckpt, model) {
-    const info = inspectModel(model);
+  async inspect(ckpt, model) {
+    const info = await inspectModel(model);
     const state = ckpt.hasMeta('plugin') ? ckpt.meta<Partial<NRState>>('plugin') : null;
     // After a Scheme A surgery: the masked network's totals and FLOPs beside its split's (or why it does not split).
     let split: SplitSizes | string | undefined;
@@ -123,7 +115,7 @@ registerExtension({
     return { ...info, ...(state?.surgery ? { surgery: state.surgery } : {}), ...(state?.unreached ? { targetNotReached: state.unreached } : {}), ...(split ? { split } : {}) };
   },
   formatInspect(info) {
-    return formatInspectNR(info as Parameters<typeof formatInspectNR>[0]);
+    return formatInspectNR(info as unknown as Parameters<typeof formatInspectNR>[0]);
   },
   // A constant λ strong enough for ~50 steps per epoch (docs/method.md §13.1), and a cap on monitoring epochs, keep
   // `npm start` within its ~5-minute budget on a 2-core CPU.

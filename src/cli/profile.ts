@@ -77,7 +77,7 @@ export async function syntheticStep(o: SyntheticStepOptions): Promise<SyntheticS
     what = what.replace('plain step', 'NR monitoring step');
     if (o.kind === 'post-surgery') {
       noGrad(() => {
-        for (const u of model.nrUnits()) {
+        for (const u of model.convBnUnits()) {
           const n = u.conv.outChannels;
           u.bn.registerParameter('weight', tensor(Float32Array.from({ length: n }, (_, i) => (i % 2 ? 0 : 0.5))));
         }

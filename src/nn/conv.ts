@@ -1,10 +1,11 @@
 /**
  * `Conv2d` (NCHW, OIHW weight, groups = 1), as torch.nn.Conv2d: parameters `weight` and optional
- * `bias`, PyTorch's default initialization. Two additions for Neural Rejuvenation:
- * - `weightMask`: an optional tensor of the weight's shape multiplied into the weight in forward
- *   (Scheme A's block-diagonal mask: masked weights neither act nor receive gradient);
- * - `lastOutputSize`: the [H, W] of the most recent output (FLOPs-mode utilization); zoo models set
- *   it to the nominal size at construction.
+ * `bias`, PyTorch's default initialization. Two additions:
+ * - `weightMask`: an optional tensor of the weight's shape multiplied into the weight in forward, so
+ *   masked weights neither act nor receive gradient (structured sparsity; NR's Scheme A installs a
+ *   block-diagonal one);
+ * - `lastOutputSize`: the [H, W] of the most recent output (for FLOPs counting); zoo models set it to
+ *   the nominal size at construction.
  */
 import type { Pair } from '../core/conv-geom.js';
 import { keep } from '../tensor/engine.js';

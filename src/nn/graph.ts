@@ -1,8 +1,9 @@
 /**
- * What Neural Rejuvenation (src/rejuv) needs to know about a model, and nothing more:
+ * The structure of a zoo model, for code that reasons about channels (width changes, channel
+ * statistics, pruning — src/rejuv is one such client):
  *
- * - `nrUnits()`: every conv → BN unit (the only things that own neurons, docs/method.md §1.2) in
- *   topological order, with `fixed` per method §3.2 (ResNet stem, last conv of each block and
+ * - `convBnUnits()`: every conv → BN unit in topological order, with `fixed` where the unit's output
+ *   width is tied to other units' by a residual sum (ResNet stem, last conv of each block and
  *   projections; none for VGG and DenseNet). A unit's name is its conv's state-dict path.
  * - `channelGraph()`: how channel spaces flow. Nodes in topological order, referring to earlier nodes
  *   by index. ReLU and pooling are omitted (they keep channels). `add` is a residual merge (all
@@ -11,10 +12,9 @@
  *   including every unit's output width (checkpoints store it). Passing `widths` to `createModel`
  *   builds the same family with explicit per-unit widths (surgery).
  * - `features(x)`: the pooled feature vector [N, C] before the classifier; `classifier` is the
- *   final Linear, so NR can apply it to the survived and rejuvenated halves separately.
+ *   final Linear, so a client can apply it to parts of the feature vector separately.
  * Each Conv2d's `lastOutputSize` holds the nominal size for the model's `inputSize` from construction
- * on and the actual one after each forward (FLOPs-mode utilization); it accepts a `weightMask`
- * (Scheme A).
+ * on and the actual one after each forward (FLOPs counting); it accepts a `weightMask`.
  */
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -23,7 +23,7 @@ import type { Conv2d } from './conv.js';
 import type { Linear } from './linear.js';
 import { Module } from './module.js';
 
-export interface NRUnit {
+export interface ConvBnUnit {
   /** The conv's state-dict path (e.g. `features.3`, `layer1.0.conv2`). */
   name: string;
   conv: Conv2d;
@@ -101,7 +101,7 @@ const windowOut = (n: number, k: number, stride: number, pad: number, dil = 1) =
  */
 export class GraphBuilder {
   readonly nodes: ChannelNode[] = [];
-  readonly units: NRUnit[] = [];
+  readonly units: ConvBnUnit[] = [];
   /** Every unit name in topological order with its width; deleted units (width 0) included. */
   readonly widths: [string, number][] = [];
   private readonly widthOf: number[] = [];
@@ -172,7 +172,7 @@ export class GraphBuilder {
   }
 }
 
-/** Base of every zoo model: forward = classifier(features(x)), plus the NR hooks above. */
+/** Base of every zoo model: forward = classifier(features(x)), plus the structure hooks above. */
 export abstract class ZooModel extends Module {
   readonly arch: string;
   readonly options: Required<Omit<ModelOptions, 'widths'>>;
@@ -198,7 +198,7 @@ export abstract class ZooModel extends Module {
     }
   }
 
-  nrUnits(): NRUnit[] {
+  convBnUnits(): ConvBnUnit[] {
     if (this.graph.units.some((u) => u.bnName === '')) {
       const paths = new Map(this.namedModules().map(([p, m]) => [m, p]));
       for (const u of this.graph.units) u.bnName = paths.get(u.bn) ?? fail(this.arch, `BN of unit '${u.name}' is not in the module tree`);

@@ -21,5 +21,5 @@ export { Linear, type LinearOptions } from './linear.js';
 export { ReLU, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, Dropout } from './layers.js';
 export { Sequential } from './sequential.js';
 export * as init from './init.js';
-export { ZooModel, type NRUnit, type ChannelNode, type ModelOptions, type ModelDescription } from './graph.js';
+export { ZooModel, type ConvBnUnit, type ChannelNode, type ModelOptions, type ModelDescription } from './graph.js';
 export { createModel, modelFromDescription, MODEL_NAMES, VGG, ResNet, DenseNet } from './models/index.js';

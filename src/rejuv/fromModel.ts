@@ -1,18 +1,18 @@
 /**
- * From a zoo model (src/nn/graph.ts: `nrUnits()`, `channelGraph()`) to the channel graph NR reasons
+ * From a zoo model (src/nn/graph.ts: `convBnUnits()`, `channelGraph()`) to the channel graph NR reasons
  * about, and back: rebuilding the same family with explicit per-unit widths.
  */
-import type { ModelOptions, NRUnit, ZooModel } from '../nn/graph.js';
+import type { ModelOptions, ConvBnUnit, ZooModel } from '../nn/graph.js';
 import { fail } from '../core/errors.js';
 import type { ChannelGraph, Source } from './channels.js';
 
 export interface ModelGraph {
   graph: ChannelGraph;
-  units: NRUnit[];
+  units: ConvBnUnit[];
 }
 
 export function channelGraphOf(model: ZooModel): ModelGraph {
-  const units = model.nrUnits();
+  const units = model.convBnUnits();
   const index = new Map(units.map((u, i) => [u.name, i]));
   const nodes = model.channelGraph();
   const src: Source[] = [];
@@ -26,7 +26,7 @@ export function channelGraphOf(model: ZooModel): ModelGraph {
       case 'classifier': classifier = src[n.input]; break;
       case 'unit': {
         const l = index.get(n.name);
-        if (l === undefined || l !== specs.length) fail('nr.channelGraph', `unit '${n.name}' of ${model.arch}'s channel graph is not the next of nrUnits() (topological order)`);
+        if (l === undefined || l !== specs.length) fail('nr.channelGraph', `unit '${n.name}' of ${model.arch}'s channel graph is not the next of convBnUnits() (topological order)`);
         const u = units[l];
         const out = u.conv.lastOutputSize;
         specs.push({

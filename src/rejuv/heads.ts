@@ -6,15 +6,16 @@
 import type { ZooModel } from '../nn/graph.js';
 import { detach, tensor } from '../ops/creation.js';
 import { add, mul } from '../ops/elementwise.js';
-import { accuracy, crossEntropy } from '../ops/loss.js';
+import { crossEntropy } from '../ops/loss.js';
 import { fail, fmtShape } from '../core/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { correctCount } from '../train/step.js';
 
 /** Batch-mean cross-entropy (the fused op of src/ops/loss.ts). */
 export const crossEntropyLoss = (logits: Tensor, labels: Tensor): Tensor => crossEntropy(logits, labels);
 
-/** Correct predictions in the batch as a float32 device scalar (accuracy · N). */
-export const correctCount = (logits: Tensor, labels: Tensor): Tensor => mul(accuracy(detach(logits), labels), labels.shape[0]);
+/** Correct predictions in the batch as a float32 device scalar: the trainer's one way to count them. */
+export { correctCount };
 
 export interface TwoHeadOutputs {
   zS: Tensor;

@@ -5,14 +5,13 @@
  * heads). `plugin()` adapts it to the trainer's `TrainingPlugin` hooks.
  */
 import type { ZooModel } from '../nn/graph.js';
-import { tensor } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
-import { keep, tidy } from '../tensor/engine.js';
+import { tidy } from '../tensor/engine.js';
 import { fail } from '../core/errors.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import type { EpochContext, EpochDecision, StepOutputs, TrainingPlugin } from '../train/plugin.js';
-import { gammaLayout } from './channels.js';
-import { gammaStats, packLayout, type GammaStats } from './ops.js';
+import type { GammaStats } from './ops.js';
+import { GammaMonitor } from './gamma-monitor.js';
 import { channelGraphOf, type ModelGraph } from './fromModel.js';
 import { correctCount, crossEntropyLoss, twoHeadLoss, twoHeads } from './heads.js';
 import { LambdaController, type LambdaState } from './lambda.js';
@@ -153,7 +152,8 @@ export class NeuralRejuvenation {
   current: CurrentAlive | null = null;
   readonly monitorLimit: number;
   private mg: ModelGraph;
-  private info: Tensor;
+  /** The dead rule on device (the layer table for the γ-statistics kernel). */
+  private monitor: GammaMonitor;
   private regularized = new Set<string>();
 
   constructor(model: ZooModel, opts: NROptions = {}) {
@@ -177,7 +177,7 @@ export class NeuralRejuvenation {
       this.lambda.stop();
     }
     this.mg = channelGraphOf(model);
-    this.info = keep(tensor(packLayout(gammaLayout(this.mg.graph)), undefined, { dtype: 'int32' }));
+    this.monitor = new GammaMonitor(model);
     this.indexParams();
   }
 
@@ -188,18 +188,11 @@ export class NeuralRejuvenation {
 
   /** The γ statistics of every unit, on device (call inside tidy; the caller reads what it needs). */
   stats(): GammaStats {
-    const gammas = this.mg.units.map((u) => {
-      if (!u.bn.weight) fail('NeuralRejuvenation', `unit ${u.name}: batch norm without γ`);
-      return u.bn.weight;
-    });
-    return gammaStats(gammas, this.info, gammaLayout(this.mg.graph));
+    return this.monitor.stats();
   }
 
   async aliveCounts(): Promise<number[]> {
-    const counts = tidy(() => this.stats().counts);
-    const [c] = await readAll([counts]);
-    counts.dispose();
-    this.lastAlive = Array.from(c);
+    this.lastAlive = await this.monitor.aliveCounts();
     return this.lastAlive;
   }
 
@@ -252,8 +245,8 @@ export class NeuralRejuvenation {
     this.model.dispose();
     this.model = res.model;
     this.mg = channelGraphOf(this.model);
-    this.info.dispose();
-    this.info = keep(tensor(packLayout(gammaLayout(this.mg.graph)), undefined, { dtype: 'int32' }));
+    this.monitor.dispose();
+    this.monitor = new GammaMonitor(this.model);
     this.indexParams();
     this.split = res.split;
     this.lastPlan = res.plan;
@@ -448,7 +441,7 @@ export class NeuralRejuvenation {
   }
 
   dispose(): void {
-    this.info.dispose();
+    this.monitor.dispose();
   }
 
   /** The trainer hooks (src/train/plugin.ts). */

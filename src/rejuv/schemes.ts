@@ -37,7 +37,7 @@ function crossAttention(conv: Conv2d, diag: Tensor, off: Tensor): (x: Tensor) =>
 export function installScheme(model: ZooModel, split: Split, scheme: Scheme): void {
   installMasks(model, split);
   if (scheme === 'a') return;
-  for (const u of model.nrUnits()) {
+  for (const u of model.convBnUnits()) {
     const diag = u.conv.weightMask;
     if (!diag) continue;
     // Scheme B keeps the cross weights: the mask only splits the weight into its two parts.

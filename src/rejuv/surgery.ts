@@ -6,7 +6,7 @@
  * new classifier columns). Channels are ordered [S | R]; after a concatenation the consumer's
  * weights are laid out in the concatenation's physical order by one more gather (see `Layout`).
  */
-import type { NRUnit, ZooModel } from '../nn/graph.js';
+import type { ConvBnUnit, ZooModel } from '../nn/graph.js';
 import { copy, ones } from '../ops/creation.js';
 import { noGrad, tidy } from '../tensor/engine.js';
 import { fail } from '../core/errors.js';
@@ -120,7 +120,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
   // A whole-dead DenseNet layer is deleted with both its units (the other one feeds or is fed only
   // by it): from here on a deleted unit has width 0 and no survived channel, so its consumers'
   // layouts drop it, and the new model's units are matched by name.
-  const newByName = new Map(next.nrUnits().map((u) => [u.name, u] as const));
+  const newByName = new Map(next.convBnUnits().map((u) => [u.name, u] as const));
   const kept = g.units.map((u) => newByName.has(u.name));
   const newW = planned.widths.map((w, l) => (kept[l] ? w : 0));
   masks = masks.map((m, l) => (kept[l] ? m : m.map(() => false)));
@@ -134,7 +134,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
     tidy(() => {
       g.units.forEach((u, l) => {
         if (!kept[l]) return;
-        const old: NRUnit = mg.units[l];
+        const old: ConvBnUnit = mg.units[l];
         const lay = layoutOf(u.input, masks, oldW, newW);
         const sOut = range(oldW[l]).filter((c) => masks[l][c]);
         const A = sOut.length, C = newW[l], Cin = lay.newWidth, a = lay.survived.length;
@@ -190,7 +190,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
  * conv whose input is split. Rebuilt from the split alone, so a checkpoint needs no mask tensors.
  */
 export function installMasks(model: ZooModel, split: Split): void {
-  const units = model.nrUnits();
+  const units = model.convBnUnits();
   if (units.length !== split.aOut.length) fail('nr.masks', `model has ${units.length} units, the split describes ${split.aOut.length}`);
   units.forEach((u, l) => {
     if (!split.splitIn[l]) {

@@ -11,7 +11,7 @@ import type { TrainingPlugin } from '../../src/train/plugin.js';
 
 /** Zero γ of every third channel of each non-fixed unit (and all of unit `wholeDead`). */
 export async function killNeurons(model: ZooModel, wholeDead?: string): Promise<void> {
-  for (const [l, u] of model.nrUnits().entries()) {
+  for (const [l, u] of model.convBnUnits().entries()) {
     if (u.fixed) continue;
     const g = (await u.bn.weight!.toArray()) as Float32Array;
     const all = u.name === wholeDead;

@@ -1,4 +1,4 @@
-/** Pieces every zoo model shares: the NR-conv unit's layers and the paper's initialization (docs/method.md §12.2). */
+/** Pieces every zoo model shares: the conv-BN unit's layers and the paper's initialization (docs/method.md §12.2). */
 import { fail } from '../../core/errors.js';
 import { BatchNorm2d } from '../batchnorm.js';
 import { Conv2d } from '../conv.js';
@@ -9,7 +9,7 @@ import { Linear } from '../linear.js';
 /** He normal, fan-out, ReLU gain: N(0, 2/(k·k·C_out)). */
 export const heFanOut = (shape: readonly number[]) => kaimingNormal(shape, { mode: 'fanOut' });
 
-/** The conv (no bias) and BN of one NR-conv unit. */
+/** The conv (no bias) and BN of one conv-BN unit. */
 export function convBn(cin: number, cout: number, k: number, stride: number, padding: number, gamma: number): { conv: Conv2d; bn: BatchNorm2d } {
   return {
     conv: new Conv2d(cin, cout, k, { stride, padding, bias: false, weightInit: heFanOut }),
