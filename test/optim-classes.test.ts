@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optim } from '../src/index.js';
 import { Conv2d, Linear, Sequential } from '../src/nn/index.js';
+import { scheduledLr } from '../src/nn/schedule.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';
 
 interface OptCase {
@@ -212,6 +213,18 @@ describe('LR schedules match torch.optim.lr_scheduler', () => {
         if (Math.abs(got[i] - want[i]) > 1e-15 * want[i]) expect.fail(`epoch ${epoch}, group ${i}: got ${got[i]}, PyTorch ${want[i]}`);
       }
       sched.step();
+    });
+  });
+
+  it.each(golden.schedules.map((s) => [s.kind, JSON.stringify(s.options), s] as const))('closed form scheduledLr (what the trainer uses) agrees with PyTorch: %s %s', (_k, _o, s) => {
+    const o = s.options as { milestones?: number[]; gamma?: number; tMax?: number; etaMin?: number };
+    s.lrs.forEach((want, epoch) => {
+      [0.1, 0.03].forEach((lr, i) => {
+        const got = s.kind === 'MultiStepLR'
+          ? scheduledLr({ kind: 'multistep', lr, milestones: o.milestones!, gamma: o.gamma ?? 0.1 }, epoch)
+          : scheduledLr({ kind: 'cosine', lr, tMax: o.tMax!, etaMin: o.etaMin }, epoch);
+        if (Math.abs(got - want[i]) > 1e-12 * want[i]) expect.fail(`epoch ${epoch}, lr ${lr}: got ${got}, PyTorch ${want[i]}`);
+      });
     });
   });
 

@@ -134,3 +134,18 @@ export class CosineAnnealingLR extends LRScheduler {
     }
   }
 }
+
+/**
+ * The closed form of the two schedules above: the lr of (0-based) epoch `epoch` from the base lr, as
+ * PyTorch's `_get_closed_form_lr` (the stateful classes reach the same values by their recurrences, up
+ * to the last bits). A pure function, so a resumed run needs no scheduler state; the trainer uses it
+ * (src/train/config.ts `lrAt` adds NR's shift of the milestones, docs/method.md §10).
+ */
+export function scheduledLr(s: { kind: 'multistep'; lr: number; milestones: readonly number[]; gamma: number } | { kind: 'cosine'; lr: number; tMax: number; etaMin?: number }, epoch: number): number {
+  if (s.kind === 'cosine') {
+    const eta = s.etaMin ?? 0;
+    return eta + ((s.lr - eta) * (1 + Math.cos((Math.PI * epoch) / s.tMax))) / 2;
+  }
+  return s.lr * s.gamma ** s.milestones.filter((m) => m <= epoch).length;
+}
+

@@ -1,4 +1,6 @@
 /** A training run's configuration (what `rejuv train` parses) and its learning-rate schedule. */
+import { scheduledLr } from '../nn/schedule.js';
+
 export interface TrainConfig {
   model: string;
   /** Width multiplier of the model's default widths. */
@@ -61,6 +63,7 @@ export const defaultMilestones = (epochs: number): number[] => [Math.floor(epoch
  */
 export function lrAt(cfg: Pick<TrainConfig, 'lr' | 'milestones' | 'gamma' | 'schedule' | 'epochs'>, epoch: number, shift = 0): number {
   const e = epoch >= shift ? epoch - shift : epoch;
-  if (cfg.schedule === 'cosine') return 0.5 * cfg.lr * (1 + Math.cos((Math.PI * e) / cfg.epochs));
-  return cfg.lr * cfg.gamma ** cfg.milestones.filter((m) => m <= e).length;
+  return cfg.schedule === 'cosine'
+    ? scheduledLr({ kind: 'cosine', lr: cfg.lr, tMax: cfg.epochs }, e)
+    : scheduledLr({ kind: 'multistep', lr: cfg.lr, milestones: cfg.milestones, gamma: cfg.gamma }, e);
 }
