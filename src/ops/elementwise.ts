@@ -7,7 +7,6 @@ import { fail, fmtShape } from '../core/errors.js';
 import { broadcastShapes, reducedAxesForBroadcast, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { reshape } from './creation.js';
-import { sumAxes } from './reduce.js';
 import { asTensor, checkSameDType, checkTensor, run, type TensorLike } from './util.js';
 
 function unaryKernel(op: UnaryOp, x: Tensor): Tensor {
@@ -23,11 +22,14 @@ function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   return run(op, 'binary', [a, b], { op, shape });
 }
 
-/** Sum a broadcast gradient back to `shape`. */
+/**
+ * Sum a broadcast gradient back to `shape`. Backward runs under noGrad, so the reduce kernel is called
+ * directly (the `sum` op of reduce.ts would only add a node nobody records).
+ */
 export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const axes = reducedAxesForBroadcast(shape, g.shape);
-  return reshape(sumAxes(g, axes), shape);
+  return reshape(run('sum', 'reduce', [g], { op: 'sum', axes }), shape);
 }
 
 const needs = (t: Tensor) => t.requiresGrad;

@@ -24,11 +24,6 @@ function reduceKernel(op: ReduceOp, x: Tensor, axes: readonly number[], keepDim:
   return keepDim ? reshape(out, keptShape(x.shape, axes)) : out;
 }
 
-/** Sum over `axes` (no keepDim), used by broadcasting gradients. */
-export function sumAxes(x: Tensor, axes: readonly number[]): Tensor {
-  return sum(x, axes);
-}
-
 export function sum(x: Tensor, axes?: Axes, opts: ReduceOptions = {}): Tensor {
   checkTensor('sum', x);
   const ax = normalizeAxes('sum', axes, x.rank);
