@@ -81,7 +81,7 @@ async function surgeryTime(runs: number): Promise<Figure[]> {
     const model = createModel('vgg19', {});
     // Half of every layer dead (γ = 0), the rest alive.
     rj.noGrad(() => {
-      for (const u of model.nrUnits()) {
+      for (const u of model.convBnUnits()) {
         const C = u.conv.outChannels;
         u.bn.registerParameter('weight', rj.tensor(Float32Array.from({ length: C }, (_, c) => (c % 2 ? 0 : 0.5))));
       }

@@ -25,7 +25,7 @@ const IMAGE = [3, 32, 32] as const;
 
 /** γ = β = 0 on a fixed half of every non-fixed unit's channels (channel 0 always lives). */
 function killHalf(model: ZooModel): void {
-  for (const [l, u] of model.nrUnits().entries()) {
+  for (const [l, u] of model.convBnUnits().entries()) {
     if (u.fixed) continue;
     const C = u.conv.outChannels;
     const dead = (c: number) => c > 0 && (c * 7 + l * 3) % 10 >= 5;

@@ -63,7 +63,7 @@ function makeOurs(): Ours {
 
 /** Our model's current weights in tfjs' layouts (conv OIHW → HWIO, Linear [out, in] → [in, out]). */
 export async function snapshot(model: ZooModel): Promise<VggInit> {
-  const units = model.nrUnits();
+  const units = model.convBnUnits();
   const fc = model.classifier;
   const ts = [...units.flatMap((u) => [u.conv.weight, u.bn.weight!, u.bn.bias!]), fc.weight, fc.bias!];
   const vals = (await rj.readAll(ts)) as Float32Array[];
