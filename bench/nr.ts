@@ -36,7 +36,7 @@ async function stepOverhead(runs: number): Promise<Figure[]> {
   const xr = rj.randn([64, 3, 16, 16], { seed: 1 });
   const host: HostBatch = { x: Float32Array.from(await xr.toArray()), y: Int32Array.from({ length: 64 }, (_, i) => i % 10), shape: [64, 3, 16, 16] };
   xr.dispose();
-  const fwd = forwardLossOf(() => model, null);
+  const fwd = forwardLossOf(() => model, () => null);
   const step = async (useNr: boolean) => {
     await trainStep(model, useNr ? withNr : plain, fwd, useNr ? plugin : null, host);
   };

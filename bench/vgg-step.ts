@@ -53,7 +53,7 @@ function makeOurs(): Ours {
   const y = rj.tensor(Int32Array.from({ length: BATCH }, (_, i) => i % CLASSES), [BATCH], { dtype: 'int32' });
   // The trainer's step (src/train/step.ts) on a host copy of the batch, uploaded every step as in training.
   let host: HostBatch | null = null;
-  const fwd = forwardLossOf(() => model, null);
+  const fwd = forwardLossOf(() => model, () => null);
   const step: Step = async () => {
     host ??= { x: (await x.toArray()) as Float32Array, y: (await y.toArray()) as Int32Array, shape: [BATCH, IMAGE[0], IMAGE[1], IMAGE[2]] };
     return (await trainStep(model, opt, fwd, null, host)).objective;

@@ -24,13 +24,11 @@ import { saveCheckpoint } from '../src/train/checkpoint.js';
 import { DEFAULT_CONFIG, type TrainConfig } from '../src/train/config.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';
 import { cli } from './helpers/cli-run.js';
+import { PY, probePython } from './helpers/python.js';
 
 afterAll(() => destroyGpu());
 
-const PY = '/usr/bin/python3';
-const HAVE_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const NO_TORCH = existsSync(PY) ? 'python3-torch is missing (apt-get install python3-torch)' : `${PY} is missing`;
-if (!HAVE_TORCH) console.warn(`test/export-split.test.ts: PyTorch check skipped, ${NO_TORCH}`);
+const { ok: HAVE_TORCH, missing: NO_TORCH } = probePython('test/export-split.test.ts (PyTorch check)', 'import torch', 'python3-torch');
 
 /** The three families at small widths on 3×16×16 inputs (the synthetic dataset's shape), 10 classes. */
 const FAMILIES = [

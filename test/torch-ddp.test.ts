@@ -21,11 +21,9 @@ import { Progress } from '../src/train/progress.js';
 import { Trainer } from '../src/train/trainer.js';
 import { cli } from './helpers/cli-run.js';
 import { nrWithDeadNeurons } from './helpers/dead-neurons.js';
+import { PY, probePython } from './helpers/python.js';
 
-const PY = '/usr/bin/python3';
-const HAVE_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch.distributed as d, numpy; assert d.is_available() and d.is_gloo_available()'], { stdio: 'ignore' }).status === 0;
-const SKIP = HAVE_TORCH ? '' : ` (skipped: ${existsSync(PY) ? "python3-torch with torch.distributed (gloo) is missing" : `${PY} is missing`}; install Debian's python3-torch)`;
-if (!HAVE_TORCH) console.warn(`test/torch-ddp.test.ts: skipped, ${existsSync(PY) ? 'python3-torch (torch.distributed with gloo) is missing' : `${PY} is missing`} (apt-get install python3-torch)`);
+const { ok: HAVE_TORCH, skip: SKIP } = probePython('test/torch-ddp.test.ts', 'import torch.distributed as d, numpy; assert d.is_available() and d.is_gloo_available()', 'python3-torch with torch.distributed (gloo)');
 
 const dir = mkdtempSync(join(tmpdir(), 'rejuv-torch-ddp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -15,7 +15,7 @@
  * Needs Debian's /usr/bin/python3 with python3-torch; skipped, saying so, without.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,11 +27,9 @@ import { decodeSafetensors, encodeSafetensors, fromTyped, toTyped } from '../src
 import { Trainer } from '../src/train/trainer.js';
 import { cli } from './helpers/cli-run.js';
 import { nrWithDeadNeurons } from './helpers/dead-neurons.js';
+import { PY, probePython } from './helpers/python.js';
 
-const PY = '/usr/bin/python3';
-const HAVE_TORCH = existsSync(PY) && spawnSync(PY, ['-c', 'import torch, numpy'], { stdio: 'ignore' }).status === 0;
-const SKIP = HAVE_TORCH ? '' : ` (skipped: ${existsSync(PY) ? 'python3-torch is missing' : `${PY} is missing`}; install Debian's python3-torch)`;
-if (!HAVE_TORCH) console.warn(`test/torch-interop.test.ts: skipped, ${existsSync(PY) ? 'python3-torch (or numpy) is missing' : `${PY} is missing`} (apt-get install python3-torch)`);
+const { ok: HAVE_TORCH, skip: SKIP } = probePython('test/torch-interop.test.ts', 'import torch, numpy', 'python3-torch (or numpy)');
 
 const dir = mkdtempSync(join(tmpdir(), 'rejuv-torch-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

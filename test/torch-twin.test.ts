@@ -4,22 +4,19 @@
  * NR mechanics pass their own checks (docs/method.md §13.3: ⌊alive·r⌋, function preservation, zero cross blocks).
  * Needs Debian's /usr/bin/python3 (and python3-torch for the mechanics); skipped, saying so, without.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { subsetIndices } from '../src/data/rng.js';
+import { PY, probePython } from './helpers/python.js';
 
-const PY = '/usr/bin/python3';
-const HAVE_PY = existsSync(PY);
-const HAVE_TORCH = HAVE_PY && spawnSync(PY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-const why = (what: string) => ` (skipped: ${what}; install Debian's python3${what.includes('torch') ? '-torch' : ''})`;
-if (!HAVE_PY) console.warn(`test/torch-twin.test.ts: skipped, ${PY} is missing`);
-else if (!HAVE_TORCH) console.warn('test/torch-twin.test.ts: NR mechanics check skipped, python3-torch is missing (apt-get install python3-torch)');
+const py = probePython('test/torch-twin.test.ts', 'pass', 'python3');
+const torch = py.ok ? probePython('test/torch-twin.test.ts (NR mechanics check)', 'import torch', 'python3-torch') : py;
+const HAVE_PY = py.ok, HAVE_TORCH = torch.ok;
 
 const twin = (...args: string[]) => execFileSync(PY, ['scripts/torch_twin.py', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('scripts/torch_twin.py', () => {
-  it.skipIf(!HAVE_PY)(`draws the same training subset as rejuv (all indices)${HAVE_PY ? '' : why(`${PY} is missing`)}`, () => {
+  it.skipIf(!HAVE_PY)(`draws the same training subset as rejuv (all indices)${py.skip}`, () => {
     for (const [count, n, seed] of [[60000, 10000, 0], [60000, 10000, 1], [60000, 2500, 7], [1000, 999, 3]]) {
       const py = JSON.parse(twin('--print-subset', String(count), String(n), String(seed))) as number[];
       expect(py.length).toBe(n);
@@ -28,7 +25,7 @@ describe('scripts/torch_twin.py', () => {
       expect(firstDiff, `subset(${count}, ${n}, ${seed}) first differs at ${firstDiff}`).toBe(-1);
     }
   });
-  it.skipIf(!HAVE_TORCH)(`passes its NR mechanics self-check${HAVE_TORCH ? '' : why('python3-torch is missing')}`, () => {
+  it.skipIf(!HAVE_TORCH)(`passes its NR mechanics self-check${torch.skip}`, () => {
     const out = twin('--self-check');
     expect(out).toMatch(/self-check passed: survived-head max difference [0-9.e+-]+, widths \[[\d, ]+\] -> \[[\d, ]+\]/);
   });

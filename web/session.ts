@@ -100,7 +100,7 @@ export class Session {
     return this.batches.length;
   }
 
-  private readonly forwardLoss: ForwardLoss = (x, y, training) => forwardLossOf(() => this.model, this.plugin)(x, y, training);
+  private readonly forwardLoss: ForwardLoss = forwardLossOf(() => this.model, () => this.plugin);
 
   /** One SGD step; ends the epoch (evaluation, the plugin's decision) when it was the epoch's last batch. */
   async step(): Promise<{ step: StepReport; epoch: EpochReport | null }> {

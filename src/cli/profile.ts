@@ -94,7 +94,7 @@ export async function syntheticStep(o: SyntheticStepOptions): Promise<SyntheticS
   const host: HostBatch = { x: (await xr.toArray()) as Float32Array, y: Int32Array.from({ length: b }, (_, i) => i % o.classes), shape: [b, c, h, w] };
   xr.dispose();
   // The trainer's step (src/train/step.ts): the batch is uploaded every step, as in training.
-  const fwd = forwardLossOf(() => model, plugin);
+  const fwd = forwardLossOf(() => model, () => plugin);
   const step = async (): Promise<number> => (await trainStep(model, opt, fwd, plugin, host)).objective;
   return { step, model, what, dispose: () => { [opt, model].forEach((t) => t.dispose()); nr?.dispose(); } };
 }

@@ -182,14 +182,6 @@ export class KernelTable<B extends Backend = Backend> {
     this.fns.set(name, fn);
   }
 
-  has(name: string): boolean {
-    return this.fns.has(name as KernelName);
-  }
-
-  names(): KernelName[] {
-    return [...this.fns.keys()];
-  }
-
   run<K extends KernelName>(b: B, name: K, inputs: readonly TensorData[], attrs: KernelAttrs[K]): TensorData | TensorData[] {
     const fn = this.fns.get(name);
     if (!fn) fail(name, `no kernel '${name}' is registered for the ${this.backend} backend`);

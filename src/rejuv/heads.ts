@@ -14,8 +14,6 @@ import { correctCount } from '../train/step.js';
 /** Batch-mean cross-entropy (the fused op of src/ops/loss.ts). */
 export const crossEntropyLoss = (logits: Tensor, labels: Tensor): Tensor => crossEntropy(logits, labels);
 
-/** Correct predictions in the batch as a float32 device scalar: the trainer's one way to count them. */
-export { correctCount };
 
 export interface TwoHeadOutputs {
   zS: Tensor;

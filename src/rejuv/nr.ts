@@ -13,7 +13,8 @@ import type { EpochContext, EpochDecision, StepOutputs, TrainingPlugin } from '.
 import type { GammaStats } from './ops.js';
 import { GammaMonitor } from './gamma-monitor.js';
 import { channelGraphOf, type ModelGraph } from './fromModel.js';
-import { correctCount, crossEntropyLoss, twoHeadLoss, twoHeads } from './heads.js';
+import { crossEntropyLoss, twoHeadLoss, twoHeads } from './heads.js';
+import { correctCount } from '../train/step.js';
 import { LambdaController, type LambdaState } from './lambda.js';
 import { planWidths, resource, type ResourceMode, type WidthPlan } from './plan.js';
 import { neuralRescale, installScheme, type Scheme } from './schemes.js';
@@ -176,8 +177,8 @@ export class NeuralRejuvenation {
       this.phase = 'rejuvenated'; // NR disabled: plain training (method §5.1)
       this.lambda.stop();
     }
-    this.mg = channelGraphOf(model);
     this.monitor = new GammaMonitor(model);
+    this.mg = this.monitor.graph;
     this.indexParams();
   }
 
@@ -244,9 +245,9 @@ export class NeuralRejuvenation {
     if (this.opts.rescale) await neuralRescale(res.model, res.split, typeof this.opts.rescale === 'number' ? this.opts.rescale : 0.5);
     this.model.dispose();
     this.model = res.model;
-    this.mg = channelGraphOf(this.model);
     this.monitor.dispose();
     this.monitor = new GammaMonitor(this.model);
+    this.mg = this.monitor.graph;
     this.indexParams();
     this.split = res.split;
     this.lastPlan = res.plan;

@@ -32,8 +32,9 @@ export function defaultForwardLoss(model: ZooModel, x: Tensor, y: Tensor): StepO
 
 /** The loss function a run trains and evaluates with: the plugin's, else the default. */
 export type ForwardLoss = (x: Tensor, y: Tensor, training: boolean) => StepOutputs;
-export const forwardLossOf = (model: () => ZooModel, plugin: TrainingPlugin | null): ForwardLoss =>
-  (x, y, training) => plugin?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(model(), x, y);
+/** Reads the model and the plugin at each call: surgery replaces the model, a resume makes the plugin late. */
+export const forwardLossOf = (model: () => ZooModel, plugin: () => TrainingPlugin | null): ForwardLoss =>
+  (x, y, training) => plugin()?.forwardLoss?.(x, y, training) ?? defaultForwardLoss(model(), x, y);
 
 export interface StepResult {
   /** The backpropagated objective, batch mean. */

@@ -199,7 +199,7 @@ export class Trainer {
     return this.state.epochsDone > 0 ? `the last good checkpoint ${this.checkpointPath} (after epoch ${this.state.epochsDone}) is kept` : 'no checkpoint was written yet';
   }
 
-  private readonly forwardLoss: ForwardLoss = (x, y, training) => forwardLossOf(() => this.model, this.plugin)(x, y, training);
+  private readonly forwardLoss: ForwardLoss = forwardLossOf(() => this.model, () => this.plugin);
 
   private async trainEpoch(epoch: number, runStart: number, imagesSoFar: () => number, addImages: (n: number) => void): Promise<{ loss: number; acc: number; images: number; extra: Record<string, number> }> {
     const cfg = this.cfg;
