@@ -2,13 +2,15 @@
 // the B operand of the weight-gradient GEMM (rows are output pixels, texels 4 output channels):
 //   texel (o4, (nl·OH + y)·XP + x) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ], 0 where x ≥ OW or the
 //   channel is ≥ O. XP = 4·W4e: rows padded to whole pairs of quads, as the input staging is.
-// Layout: dy is NCHW (contiguous); the texture region is ceil(O / 4) texels wide, nb·OH·XP rows high.
+// Layout: dy is NCHW (contiguous); the staged region (buffer rows of `stride` texels, then copied
+//   into the texture by tex-stage.ts) is ceil(O / 4) texels wide, nb·OH·XP rows high.
 // Work split: a workgroup of 64 stages 8 texels × 8 columns x of one output row (nl, y); the row
 //   comes from the workgroup id (no per-lane division, see conv2d_tex_pack.wgsl).
 // Dispatch: (ceil(O4 / 8), XP / 8, nb·OH) workgroups of 64.
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
-@group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
-struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32 }
+// The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
+@group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -27,5 +29,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (o < u.o) { v[t] = dy[base + o * plane]; }
     }
   }
-  textureStore(out, vec2<u32>(o4, wid.z * u.xp + x), v);
+  out[(wid.z * u.xp + x) * u.stride + o4] = v;
 }

@@ -1,11 +1,13 @@
-// Stages conv2d's input for conv2d_tex.wgsl, a chunk of nb images from image n0, in an rgba32float
-// texture: for each horizontal tap j, the input samples that output columns 4·x4 .. 4·x4 + 3 read,
+// Stages conv2d's input for conv2d_tex.wgsl, a chunk of nb images from image n0, as the texels of an
+// rgba32float texture (written to a buffer, then copied: src/kernels/webgpu/tex-stage.ts). For each
+// horizontal tap j, the input samples that output columns 4·x4 .. 4·x4 + 3 read:
 //   texel (j·W4 + x4, (nl·C8 + c)·HP + yy) = x[n0 + nl, c, yy − ph, sw·(4·x4 + q) + j·dw − pw], q < 4,
 // and 0 where c ≥ C, the output column 4·x4 + q ≥ OW, or the sample lies in the padding. Row yy of a
 // channel is input row yy − ph, so a vertical tap i of output row y reads staged row sh·y + i·dh:
 // vertical padding and stride cost the kernel nothing, and every tap is one texel fetch.
-// Layout: x is NCHW (contiguous); the texture region is kw·W4 texels wide (W4 = ceil(OW / 4)) and
-//   nb·C8·HP rows high (C8 = C rounded up to 8, HP = the rows the vertical taps reach).
+// Layout: x is NCHW (contiguous); the staged region is kw·W4 texels wide (W4 = ceil(OW / 4); buffer
+//   rows of `stride` texels) and nb·C8·HP rows high (C8 = C rounded up to 8, HP = the rows the
+//   vertical taps reach).
 // Work split: an invocation stages one quad x4 of one staged row for all kw taps (kw texels),
 //   invocations numbered row-major over (plane, yy, x4). A flat numbering costs two divisions per
 //   lane, but keeps every lane busy on small images: a 2-D grid with 4×4 images left most lanes of
@@ -14,12 +16,13 @@
 #include <lib/index>
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
+// The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
+@group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
 struct U {
   n0: u32, c: u32, c8: u32, h: u32,
   w: u32, ow: u32, w4: u32, kw: u32,
   sw: u32, dw: u32, ph: i32, pw: i32,
-  hp: u32, quads: u32,
+  hp: u32, quads: u32, stride: u32,
 }
 @group(0) @binding(2) var<uniform> u: U;
 
@@ -46,6 +49,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (ox < u.ow && ix >= 0 && ix < i32(u.w)) { v[q] = x[row * u.w + u32(ix)]; }
       }
     }
-    textureStore(out, vec2<u32>(j * u.w4 + x4, ty), v);
+    out[ty * u.stride + j * u.w4 + x4] = v;
   }
 }

@@ -6,15 +6,17 @@
 //   0 past the summed or produced channel counts.
 // Tap-major with C padded to 8 puts every step of 8 along k inside one tap, so the kernel's inner
 // loop walks channels with one texel row stride and no divisions.
-// Layout: w is OIHW (contiguous); the texture region is taps·C8 / 4 texels wide and OP rows high
+// Layout: w is OIHW (contiguous); the staged region (buffer rows of `stride` texels, then copied into
+//   the texture by tex-stage.ts) is taps·C8 / 4 texels wide and OP rows high
 //   (OP = O rounded up to the kernel's row tile).
 // Dispatch: one invocation per texel of the region, ceil(texels / 64) workgroups of 64 (folded into 2-D).
 #include <lib/index>
 
 @group(0) @binding(0) var<storage, read> w: array<f32>;
-@group(0) @binding(1) var out: texture_storage_2d<rgba32float, write>;
+// The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
+@group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
 // p: channels produced (rows), r: channels summed, r8: r rounded up to 8.
-struct U { p: u32, r: u32, r8: u32, taps: u32, width: u32, texels: u32, flip: u32 }
+struct U { p: u32, r: u32, r8: u32, taps: u32, width: u32, texels: u32, flip: u32, stride: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -36,5 +38,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       }
     }
   }
-  textureStore(out, vec2<u32>(t, row), v);
+  out[row * u.stride + t] = v;
 }

@@ -4,7 +4,7 @@
  * (includes, defines, directives) maps every line back to its file.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemble, sourceLocation } from '../src/kernels/webgpu/program.js';
+import { assemble, sourceLocation, Uniforms } from '../src/kernels/webgpu/program.js';
 import { philoxBits, bitsToUniform } from '../src/core/random.js';
 import { destroyGpu, getGpu, rj, withBackend } from './helpers/backends.js';
 
@@ -85,6 +85,53 @@ describe('pipeline cache', () => {
       expect(gpu.pipelineCount).toBe(compiled);
     });
   });
+});
+
+describe('lib/index div_fast', () => {
+  // The integer division some kernels use instead of `/` (f32 quotient, then one exact correction);
+  // its domain is a < 2^31 with a / d < 2^23.
+  it('equals a / d inside its domain (edges and random)', async () => {
+    const gpu = await getGpu();
+    const as: number[] = [], ds: number[] = [];
+    const edgeA = [0, 1, 2, 3, 7, 8, 255, 256, 65535, 65536, 2 ** 23 - 1, 2 ** 23, 2 ** 23 + 1, 2 ** 24 - 1, 2 ** 24, 2 ** 24 + 1, 2 ** 30, 2 ** 31 - 2, 2 ** 31 - 1];
+    const edgeD = [1, 2, 3, 4, 7, 9, 49, 255, 256, 257, 784, 65535, 65536, 2 ** 23 - 1, 2 ** 24 + 3, 2 ** 30, 2 ** 31 - 1];
+    const inDomain = (a: number, d: number) => a / d < 2 ** 23;
+    for (const a of edgeA) for (const d of edgeD) if (inDomain(a, d)) { as.push(a); ds.push(d); }
+    let s = 12345;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let i = 0; i < 200_000; i++) {
+      const a = Math.floor(rnd() * 2 ** 31);
+      // Divisors spread over every magnitude, and multiples of d (and ±1) where the quotient's rounding bites.
+      const d = 1 + Math.floor(2 ** (rnd() * 31)) % (2 ** 31 - 1);
+      const q = Math.floor(a / d);
+      const v = i % 3 === 0 ? Math.max(0, Math.min(2 ** 31 - 1, q * d + (i % 2) - 1 + (i % 5 === 0 ? 2 : 0))) : a;
+      if (inDomain(v, d)) { as.push(v); ds.push(d); }
+    }
+    const n = as.length;
+    const src = `#include <lib/index>
+@group(0) @binding(0) var<storage, read> a: array<u32>;
+@group(0) @binding(1) var<storage, read> d: array<u32>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec2<u32>>;
+struct U { n: u32 }
+@group(0) @binding(3) var<uniform> u: U;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flat_index(wid, nwg, lid, 64u);
+  if (i < u.n) { let q = div_fast(a[i], d[i]); out[i] = vec2<u32>(q, a[i] - q * d[i]); }
+}`;
+    const a = gpu.upload(Int32Array.from(as.map((v) => v | 0)), 'int32');
+    const d = gpu.upload(Int32Array.from(ds.map((v) => v | 0)), 'int32');
+    const out = gpu.alloc(2 * n, 'int32');
+    gpu.run({ key: 'test/div_fast', file: 'test_div_fast.wgsl', source: src, inputs: [a, d], outputs: [out], uniforms: new Uniforms().u32(n), workgroups: [Math.ceil(n / 64)] });
+    const [got] = await gpu.read([{ storage: out, dtype: 'int32', size: 2 * n }]);
+    let bad = '';
+    for (let i = 0; i < n && !bad; i++) {
+      const q = Math.floor(as[i] / ds[i]), r = as[i] - q * ds[i];
+      if (got[2 * i] !== q || got[2 * i + 1] !== r) bad = `${as[i]} / ${ds[i]}: got (${got[2 * i]}, ${got[2 * i + 1]}), want (${q}, ${r})`;
+    }
+    expect(bad).toBe('');
+    [a, d, out].forEach((t) => gpu.release(t));
+  }, 60_000);
 });
 
 describe('shader assembly', () => {

@@ -110,10 +110,8 @@ export async function cmdProfile(o: ParsedOptions, out: (s: string) => void): Pr
     for (let i = 0; i < 3; i++) await s.step();
     profile.start(o.mode as 'timestamp' | 'fenced' | undefined);
     profile.section('step');
-    for (let i = 0; i < (o.steps as number); i++) {
-      await s.step();
-      profile.step();
-    }
+    // trainStep (src/train/step.ts) marks each step's end for the profiler itself.
+    for (let i = 0; i < (o.steps as number); i++) await s.step();
     const p = (await profile.stop())!;
     s.dispose();
     if (o.json) out(`${JSON.stringify({ what: s.what, ...p.table('step') }, null, 2)}\n`);

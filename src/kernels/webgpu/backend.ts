@@ -209,7 +209,6 @@ export class WebGPUBackend implements Backend {
     for (const s of p.inputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
     for (const t of p.textures ?? []) entries.push({ binding: binding++, resource: t.createView() });
     for (const s of p.outputs) entries.push({ binding: binding++, resource: { buffer: (s as GPUStorage).buffer, size: alignedSize(s) } });
-    for (const t of p.storageTextures ?? []) entries.push({ binding: binding++, resource: t.createView() });
     entries.push({ binding: binding++, resource: { buffer: this.arenaGpu, offset: uoff, size: ubytes } });
 
     const debug = debugEnabled();
@@ -262,12 +261,13 @@ export class WebGPUBackend implements Backend {
 
   /**
    * Copy `rows` rows of `bytesPerRow` bytes (a multiple of 256) from a buffer into an rgba32float
-   * texture at row `y`, inside the recorded stream.
+   * texture at row `y`, inside the recorded stream; each row fills `texels` texels (all of its bytes
+   * by default, fewer where the rows are padded to the 256-byte multiple).
    */
-  copyToTexture(src: Storage, srcOffset: number, bytesPerRow: number, rows: number, dst: GPUTexture, y: number): void {
+  copyToTexture(src: Storage, srcOffset: number, bytesPerRow: number, rows: number, dst: GPUTexture, y: number, texels = bytesPerRow / 16): void {
     if (rows === 0) return;
     this.endPass();
-    this.enc().copyBufferToTexture({ buffer: (src as GPUStorage).buffer, offset: srcOffset, bytesPerRow, rowsPerImage: rows }, { texture: dst, origin: [0, y] }, [bytesPerRow / 16, rows]);
+    this.enc().copyBufferToTexture({ buffer: (src as GPUStorage).buffer, offset: srcOffset, bytesPerRow, rowsPerImage: rows }, { texture: dst, origin: [0, y] }, [texels, rows]);
   }
 
   /** The open command encoder; opening one also opens the batch's error scopes. */

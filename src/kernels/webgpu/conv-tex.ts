@@ -21,6 +21,7 @@ import type { WebGPUBackend } from './backend.js';
 import { TEX, texBlocks } from './matmul.js';
 import { gpuFill } from './basic.js';
 import { Uniforms } from './program.js';
+import { stageTexture } from './tex-stage.js';
 
 const cdiv = (a: number, b: number) => Math.ceil(a / b);
 const roundUp = (x: number, m: number) => cdiv(x, m) * m;
@@ -87,18 +88,17 @@ let wgradBlocks: Record<string, string | number> | null = null;
 
 /** Stages images n0 .. n0 + nb − 1 of x as each horizontal tap sees them (conv2d_tex_pack.wgsl). */
 function stageInput(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, w4: number): GPUTexture {
-  const tex = b.scratchTexture('conv2d.x', g.kw * w4, nb * c8 * hp);
-  b.run({
+  const rows = nb * c8 * hp;
+  return stageTexture(b, 'conv2d.x', g.kw * w4, rows, (out, stride) => b.run({
     key: 'conv2d_tex_pack', file: 'conv2d_tex_pack.wgsl', source: packSrc,
-    inputs: [x.storage], outputs: [], storageTextures: [tex],
+    inputs: [x.storage], outputs: [out],
     uniforms: new Uniforms()
       .u32(n0).u32(g.ci).u32(c8).u32(g.h)
       .u32(g.w).u32(g.ow).u32(w4).u32(g.kw)
       .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
-      .u32(hp).u32(nb * c8 * hp * w4),
-    workgroups: [cdiv(nb * c8 * hp * w4, 64)],
-  });
-  return tex;
+      .u32(hp).u32(rows * w4).u32(stride),
+    workgroups: [cdiv(rows * w4, 64)],
+  }));
 }
 
 /**
@@ -121,13 +121,12 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
   const zeros = bias ? null : b.alloc(g.co, 'float32');
   if (zeros) gpuFill(b, { shape: [g.co], dtype: 'float32', storage: zeros }, 0);
   const wTexels = (p.taps * p.c8) / 4;
-  const ta = b.scratchTexture('conv2d.w', wTexels, p.op);
-  b.run({
+  const ta = stageTexture(b, 'conv2d.w', wTexels, p.op, (out, stride) => b.run({
     key: 'conv2d_tex_wpack', file: 'conv2d_tex_wpack.wgsl', source: wpackSrc,
-    inputs: [w.storage], outputs: [], storageTextures: [ta],
-    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0),
+    inputs: [w.storage], outputs: [out],
+    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0).u32(stride),
     workgroups: [cdiv(wTexels * p.op, 64)],
-  });
+  }));
   if (!blocks.has(p.tm)) {
     blocks.set(p.tm, texBlocks({
       bLoad: (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
@@ -184,12 +183,13 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
  * Whether the weight gradient's texture path pays. Measured on lavapipe (texture vs subgroup kernel,
  * 3×3 layers, medians of 7): at N 64, 64→64 at 32² 1.9×, 16→16 at 16² 1.2×, 16→32 and 32→32 at 8²
  * 1.15–1.2×, but 32→64 and 64→64 at 4² 0.8× (a row of 4 pixels is padded to 8); at N 32, 128→128 at
- * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 8 pixels or more and a spatial kernel.
+ * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 7 pixels or more (below) and a spatial kernel.
  */
 export function texWgradPays(g: ConvGeom): boolean {
-  // Rows of 7 (MNIST's 28² → 14² → 7²) were tried: on a quiet machine the 7² layers of vgg_mini at N 64
-  // took 160 ms of texture work (staging included) against 150 ms on the subgroup kernel, so they stay.
-  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 8;
+  // Rows of 7 (MNIST's 7² layers): with textureStore staging they lost (160 ms of texture work against
+  // 150 ms on the subgroup kernel for vgg_mini at N 64); staged through a buffer (tex-stage.ts) they
+  // win, conv2dWgrad of the two 7² layers 38 → 23 ms per step with staging (quiet machine, profile).
+  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 7;
 }
 
 /**
@@ -211,13 +211,12 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const ta = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
-    const tb = b.scratchTexture('conv2d.dy', p.o4, nb * g.oh * p.xp);
-    b.run({
+    const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
       key: 'conv2d_tex_dypack', file: 'conv2d_tex_dypack.wgsl', source: dypackSrc,
-      inputs: [dy.storage], outputs: [], storageTextures: [tb],
-      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp),
+      inputs: [dy.storage], outputs: [out],
+      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride),
       workgroups: [cdiv(p.o4, 8), p.xp / 8, nb * g.oh],
-    });
+    }));
     b.run({
       key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
       inputs: [], textures: [ta, tb], outputs: [part],

@@ -19,6 +19,7 @@ import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill } from './basic.js';
 import { Uniforms } from './program.js';
+import { stageTexture } from './tex-stage.js';
 
 const TILE = 64; // matmul_tiled.wgsl: 64×64 outputs per workgroup
 const REG = 32; // matmul_reg.wgsl: 8×8 invocations × 4×4 outputs
@@ -123,19 +124,18 @@ let texBlocksCache: Record<string, string | number> | null = null;
  * then hold stale values, which only reach outputs past M × N, never stored.
  */
 function stage(b: WebGPUBackend, slot: string, x: TensorData, rows: number, cols: number, rp: number, w: number, batches: number, rs: number, cs: number, kAxis: 'rows' | 'cols'): GPUTexture {
-  const tex = b.scratchTexture(slot, w, batches * rp);
   const kPadded = kAxis === 'cols' ? cols !== w * 4 : rows !== rp;
   if (cs === 1 && (cols * 4) % 256 === 0 && !kPadded && batches <= 64) {
+    const tex = b.scratchTexture(slot, w, batches * rp);
     for (let i = 0; i < batches; i++) b.copyToTexture(x.storage, i * rows * cols * 4, cols * 4, rows, tex, i * rp);
     return tex;
   }
   const texels = w * batches * rp;
-  b.run({
+  return stageTexture(b, slot, w, batches * rp, (out, stride) => b.run({
     key: 'matmul_tex_pack', file: 'matmul_tex_pack.wgsl', source: texPackSrc,
-    inputs: [x.storage], outputs: [], storageTextures: [tex],
-    uniforms: new Uniforms().u32(rows).u32(cols).u32(rp).u32(w).u32(texels).u32(rs).u32(cs), workgroups: [Math.ceil(texels / 64)],
-  });
-  return tex;
+    inputs: [x.storage], outputs: [out],
+    uniforms: new Uniforms().u32(rows).u32(cols).u32(rp).u32(w).u32(texels).u32(rs).u32(cs).u32(stride), workgroups: [Math.ceil(texels / 64)],
+  }));
 }
 
 function dispatchTexture(b: WebGPUBackend, x: TensorData, y: TensorData, o: TensorData, p: MatmulPlan, a: MatmulAttrs): void {

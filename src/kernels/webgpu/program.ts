@@ -33,8 +33,6 @@ export interface Program {
    */
   readonly textures?: readonly GPUTexture[];
   readonly outputs: readonly Storage[];
-  /** Write-only storage textures (bound after the outputs). */
-  readonly storageTextures?: readonly GPUTexture[];
   readonly uniforms: Uniforms;
   /** Floating-point operations of this dispatch (a multiply-add is 2), for the profiler's GFLOP/s. */
   readonly flops?: number;
