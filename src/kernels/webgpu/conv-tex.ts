@@ -183,13 +183,19 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
  * Whether the weight gradient's texture path pays. Measured on lavapipe (texture vs subgroup kernel,
  * 3×3 layers, medians of 7): at N 64, 64→64 at 32² 1.9×, 16→16 at 16² 1.2×, 16→32 and 32→32 at 8²
  * 1.15–1.2×, but 32→64 and 64→64 at 4² 0.8× (a row of 4 pixels is padded to 8); at N 32, 128→128 at
- * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 7 pixels or more (below) and a spatial kernel.
+ * 16² 1.3–2.0×; 1×1 layers even. Hence rows of 7 pixels or more and a spatial kernel (below).
  */
 export function texWgradPays(g: ConvGeom): boolean {
   // Rows of 7 (MNIST's 7² layers): with textureStore staging they lost (160 ms of texture work against
   // 150 ms on the subgroup kernel for vgg_mini at N 64); staged through a buffer (tex-stage.ts) they
   // win, conv2dWgrad of the two 7² layers 38 → 23 ms per step with staging (quiet machine, profile).
-  return texConvPays(g) && g.kh * g.kw > 1 && g.ow >= 7;
+  // Few channels are fine here: the GEMM's rows are (input channel, tap) pairs, 9 for a 1-channel
+  // 3×3 stem, while the subgroup kernel gives each lane its own input channel and 4 output channels
+  // per lane of 8, idling most of them (vgg_mini's 1→16 stem at 28², N 64: 22 ms at 0.7 GFLOP/s
+  // there, ~14 ms here with staging; the ×0.5 CIFAR case's 3→8 and 8→8 layers at 32², N 32:
+  // conv2dWgrad 43 → 34 ms per step).
+  const macs = g.n * g.co * g.ci * g.kh * g.kw * g.oh * g.ow;
+  return g.co >= 8 && macs >= 1 << 22 && g.kh * g.kw > 1 && g.ow >= 7;
 }
 
 /**
