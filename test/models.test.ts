@@ -140,6 +140,40 @@ describe('NR hooks', () => {
     for (const x of [base, m, d]) x.dispose();
   });
 
+  it('replaceUnitConv: in every family the swapped-in conv is the one that runs, under the same state-dict name', () => {
+    // A conv of the same geometry whose forward records that it ran (as Scheme B's CrossAttentionConv2d).
+    class Counting extends Conv2d {
+      calls = 0;
+      override forward(x: rj.Tensor): rj.Tensor {
+        this.calls++;
+        return super.forward(x);
+      }
+    }
+    for (const arch of ['vgg_mini', 'resnet20', 'densenet_bc100']) {
+      const m = createModel(arch, { widthMultiplier: arch === 'densenet_bc100' ? 1 / 8 : 0.25, inputSize: 8 });
+      const before = Object.keys(m.stateDict());
+      const swapped = m.convBnUnits().map((u) => {
+        const c = u.conv;
+        const n = new Counting(c.inChannels, c.outChannels, c.kernelSize, { stride: c.stride, padding: c.padding, dilation: c.dilation, bias: false, weightInit: () => c.weight });
+        const old = m.replaceUnitConv(u.name, n);
+        expect(old).toBe(c);
+        old.releaseParameter('weight'); // n owns it now
+        old.dispose();
+        return n;
+      });
+      expect(Object.keys(m.stateDict())).toEqual(before);
+      expect(m.convBnUnits().map((u) => u.conv)).toEqual(swapped);
+      rj.tidy(() => m.forward(rj.randn([2, 3, 8, 8], { seed: 1 })));
+      expect(swapped.map((c) => c.calls), arch).toEqual(swapped.map(() => 1));
+      m.dispose();
+    }
+    const v = createModel('vgg_mini', { widthMultiplier: 0.25 });
+    const u = v.convBnUnits()[1];
+    expect(() => v.replaceUnitConv(u.name, new Conv2d(u.conv.inChannels, u.conv.outChannels + 1, 3, { padding: 1, bias: false }))).toThrow(/replaceUnitConv`?.*unit 'features\.3': the new conv must have the old one's geometry/);
+    expect(() => v.replaceUnitConv('features.99', u.conv)).toThrow(/has no conv-BN unit 'features\.99'/);
+    v.dispose();
+  });
+
   it('initializes as method §12.2 (γ 0.5 for VGG, 1 otherwise; He fan-out; classifier N(0, 0.01²), bias 0)', async () => {
     rj.manualSeed(3);
     const v = createModel('vgg_mini');

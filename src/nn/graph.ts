@@ -11,6 +11,8 @@
  * - `describe()`: a JSON description from which `createModel` rebuilds the identical architecture,
  *   including every unit's output width (checkpoints store it). Passing `widths` to `createModel`
  *   builds the same family with explicit per-unit widths (surgery).
+ * - `replaceUnitConv(unit, conv)`: swap a unit's conv for another of the same geometry (a Conv2d
+ *   subclass with another forward; NR's Scheme B installs its cross-attention conv this way).
  * - `features(x)`: the pooled feature vector [N, C] before the classifier; `classifier` is the
  *   final Linear, so a client can apply it to parts of the feature vector separately.
  * Each Conv2d's `lastOutputSize` holds the nominal size for the model's `inputSize` from construction
@@ -207,6 +209,29 @@ export abstract class ZooModel extends Module {
   }
   channelGraph(): ChannelNode[] {
     return this.graph.nodes.map((n) => structuredClone(n));
+  }
+
+  /**
+   * Put `conv` in place of unit `unit`'s conv (same geometry; e.g. a Conv2d subclass with another
+   * forward) and return the old conv, not disposed: the caller owns it and may hand its tensors to
+   * `conv` first. Families look their units up in the module tree, so the new conv is the one that runs.
+   */
+  replaceUnitConv(unit: string, conv: Conv2d): Conv2d {
+    const u = this.graph.units.find((v) => v.name === unit) ?? fail(this.arch, `has no conv-BN unit '${unit}'`);
+    const old = u.conv;
+    const geom = (c: Conv2d) => JSON.stringify([c.inChannels, c.outChannels, c.kernelSize, c.stride, c.padding, c.dilation]);
+    if (geom(conv) !== geom(old)) fail(`${this.arch}.replaceUnitConv`, `unit '${unit}': the new conv must have the old one's geometry [in, out, kernel, stride, padding, dilation] ${geom(old)}, got ${geom(conv)}`);
+    const at = unit.lastIndexOf('.');
+    const parent = at < 0 ? this : this.moduleAt(unit.slice(0, at));
+    if (parent.replaceChild(unit.slice(at + 1), conv) !== old) fail(`${this.arch}.replaceUnitConv`, `unit '${unit}' is not its conv's module path`);
+    conv.lastOutputSize = old.lastOutputSize;
+    u.conv = conv;
+    return old;
+  }
+
+  private moduleAt(path: string): Module {
+    const m = this.namedModules().find(([p]) => p === path);
+    return m ? m[1] : fail(this.arch, `has no module '${path}'`);
   }
   describe(): ModelDescription {
     const widths = Object.fromEntries(this.graph.widths);

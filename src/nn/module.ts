@@ -61,6 +61,27 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Remove parameter `name` from this module without disposing it and return it: the caller owns it
+   * now (a module that another takes the weight over from, before it is disposed).
+   */
+  releaseParameter(name: string): Tensor | null {
+    if (!this._params.has(name)) fail(this.kind, `has no parameter '${name}'`);
+    const t = this._params.get(name) ?? null;
+    this._params.delete(name);
+    return t;
+  }
+
+  /**
+   * Swap the registered child `name` for `m` and return the old one, not disposed: the caller owns it
+   * (it may hand tensors over to `m` first; see ZooModel.replaceUnitConv).
+   */
+  replaceChild(name: string, m: Module): Module {
+    const old = this.child(name);
+    this._children.set(name, m);
+    return old;
+  }
+
   private checkName(name: string, other: Map<string, unknown>, what: string): void {
     if (name.includes('.') || name === '') fail(this.kind, `name '${name}' must be non-empty without '.'`);
     if (other.has(name)) fail(this.kind, `'${name}' is already registered as a ${what}`);

@@ -29,6 +29,13 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** Swapping a child keeps its place in the order. */
+  override replaceChild(name: string, m: Module): Module {
+    const old = super.replaceChild(name, m);
+    this.list[this.list.indexOf(old)] = m;
+    return old;
+  }
+
   get length(): number {
     return this.list.length;
   }

@@ -2,51 +2,50 @@
  * The two ways to train the mixed network (docs/method.md §8.2, §8.3) and neural rescaling (§9).
  * Both schemes start from zero cross blocks; they differ in what the convs compute afterwards:
  * - Scheme A: one conv with the block-diagonal weight mask (cross blocks neither act nor learn).
- * - Scheme B: cross-attention O = P + X ⊙ 2σ(P) before BN, P = conv(x, W ⊙ M) (own group),
- *   X = conv(x, W ⊙ (1 − M)) (the other group); the cross weights learn from zero.
+ * - Scheme B: each split conv is replaced by a CrossAttentionConv2d (cross-attention.ts), which
+ *   takes over its weight; the cross weights learn from zero.
  */
-import type { Conv2d } from '../nn/conv.js';
+import { Conv2d } from '../nn/conv.js';
 import type { ZooModel } from '../nn/graph.js';
-import { conv2d } from '../ops/conv.js';
-import { copy, ones, tensor } from '../ops/creation.js';
-import { add, div, mul, sigmoid, sub } from '../ops/elementwise.js';
-import { keep, noGrad, tidy } from '../tensor/engine.js';
+import { tensor } from '../ops/creation.js';
+import { div, mul } from '../ops/elementwise.js';
+import { noGrad, tidy } from '../tensor/engine.js';
 import { fail } from '../core/errors.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { sourceWidth, type Source } from './channels.js';
+import { CrossAttentionConv2d } from './cross-attention.js';
 import { channelGraphOf } from './fromModel.js';
 import { installMasks, type Split } from './surgery.js';
 
 export type Scheme = 'a' | 'b';
 
-/** The original forward of Conv2d, kept so Scheme B can be switched off again. */
-const classForward = new WeakMap<Conv2d, Conv2d['forward']>();
-
-/** Cross-attention forward for one conv whose weightMask is the block-diagonal mask. */
-function crossAttention(conv: Conv2d, diag: Tensor, off: Tensor): (x: Tensor) => Tensor {
-  return (x: Tensor) => {
-    const o = { stride: conv.stride, padding: conv.padding, dilation: conv.dilation };
-    const p = conv2d(x, mul(conv.weight, diag), conv.bias, o);
-    const xc = conv2d(x, mul(conv.weight, off), null, o);
-    conv.lastOutputSize = [p.shape[2], p.shape[3]];
-    return add(p, mul(xc, mul(sigmoid(p), 2)));
-  };
-}
-
-/** Configure every split conv of `model` for the scheme (masks rebuilt from the split). */
+/**
+ * Configure every split conv of `model` for the scheme: Scheme A's masks rebuilt from the split, or
+ * for Scheme B a CrossAttentionConv2d swapped in with the same masks. Installing again (either
+ * scheme) first turns Scheme B's convs back into plain ones; the weights are never copied.
+ */
 export function installScheme(model: ZooModel, split: Split, scheme: Scheme): void {
+  for (const u of model.convBnUnits()) {
+    if (!(u.conv instanceof CrossAttentionConv2d)) continue;
+    const c = u.conv;
+    const plain = new Conv2d(c.inChannels, c.outChannels, c.kernelSize, { stride: c.stride, padding: c.padding, dilation: c.dilation, bias: false, weightInit: () => c.weight });
+    model.replaceUnitConv(u.name, plain);
+    disposeShell(c);
+  }
   installMasks(model, split);
   if (scheme === 'a') return;
   for (const u of model.convBnUnits()) {
     const diag = u.conv.weightMask;
     if (!diag) continue;
-    // Scheme B keeps the cross weights: the mask only splits the weight into its two parts.
-    const off = noGrad(() => keep(tidy(() => sub(ones(diag.shape), diag))));
-    const d = noGrad(() => keep(tidy(() => copy(diag))));
-    u.conv.weightMask = null;
-    if (!classForward.has(u.conv)) classForward.set(u.conv, u.conv.forward.bind(u.conv));
-    u.conv.forward = crossAttention(u.conv, d, off);
+    model.replaceUnitConv(u.name, new CrossAttentionConv2d(u.conv, diag));
+    disposeShell(u.conv);
   }
+}
+
+/** Dispose a conv whose weight another conv has taken over: everything but that weight. */
+function disposeShell(c: Conv2d): void {
+  c.weightMask = null;
+  c.releaseParameter('weight');
+  c.dispose();
 }
 
 /** Input-channel scale of a consumer, in its physical channel order (1 for image and residual inputs). */

@@ -35,9 +35,13 @@ export const RESNET_SPECS: Record<string, ResNetSpec> = {
   resnet101: { block: 'bottleneck', blocks: [3, 4, 23, 3], planes: [64, 128, 256, 512], imagenet: true },
 };
 
-/** One residual block; `convs` are its main-path units in order, `downsample` the projection. */
+/**
+ * One residual block: main-path units conv<i>/bn<i> in order, `downsample` the projection. Units are
+ * looked up in the module tree at each forward (not kept in fields), so a conv swapped in by
+ * `ZooModel.replaceUnitConv` is the one that runs.
+ */
 class Block extends Module {
-  readonly convs: { conv: Conv2d; bn: BatchNorm2d }[] = [];
+  private readonly depth: number;
   readonly downsample: Sequential | null;
 
   constructor(units: { conv: Conv2d; bn: BatchNorm2d }[], downsample: { conv: Conv2d; bn: BatchNorm2d } | null) {
@@ -45,23 +49,22 @@ class Block extends Module {
     units.forEach((u, i) => {
       this.registerModule(`conv${i + 1}`, u.conv);
       this.registerModule(`bn${i + 1}`, u.bn);
-      this.convs.push(u);
     });
+    this.depth = units.length;
     this.downsample = downsample ? this.registerModule('downsample', new Sequential(downsample.conv, downsample.bn)) : null;
   }
 
   forward(x: Tensor): Tensor {
     let y = x;
-    this.convs.forEach(({ conv, bn }, i) => {
-      y = bn.forward(conv.forward(y), { relu: i < this.convs.length - 1 });
-    });
+    for (let i = 1; i <= this.depth; i++) {
+      y = this.child<BatchNorm2d>(`bn${i}`).forward(this.child<Conv2d>(`conv${i}`).forward(y), { relu: i < this.depth });
+    }
     const shortcut = this.downsample ? this.downsample.forward(x) : x;
     return relu(add(y, shortcut));
   }
 }
 
 export class ResNet extends ZooNet {
-  private readonly stem: { conv: Conv2d; bn: BatchNorm2d };
   private readonly pool: MaxPool2d | null;
   private readonly stages: Sequential[] = [];
 
@@ -76,10 +79,10 @@ export class ResNet extends ZooNet {
     const input = g.input(o.inChannels);
 
     const stemBase = spec.imagenet ? 64 : 16;
-    this.stem = spec.imagenet ? convBn(o.inChannels, plan.width('conv1', stemBase), 7, 2, 3, 1) : convBn(o.inChannels, plan.width('conv1', stemBase), 3, 1, 1, 1);
-    this.registerModule('conv1', this.stem.conv);
-    this.registerModule('bn1', this.stem.bn);
-    let node = g.unit('conv1', this.stem.conv, this.stem.bn, true, input);
+    const stem = spec.imagenet ? convBn(o.inChannels, plan.width('conv1', stemBase), 7, 2, 3, 1) : convBn(o.inChannels, plan.width('conv1', stemBase), 3, 1, 1, 1);
+    this.registerModule('conv1', stem.conv);
+    this.registerModule('bn1', stem.bn);
+    let node = g.unit('conv1', stem.conv, stem.bn, true, input);
     this.pool = spec.imagenet ? this.registerModule('maxpool', new MaxPool2d(3, 2, 1)) : null;
     if (this.pool) g.pool(node, 3, 2, 1, 'conv1');
 
@@ -122,7 +125,7 @@ export class ResNet extends ZooNet {
 
   features(x: Tensor): Tensor {
     this.checkInput(x);
-    let y = this.stem.bn.forward(this.stem.conv.forward(x), { relu: true });
+    let y = this.child<BatchNorm2d>('bn1').forward(this.child<Conv2d>('conv1').forward(x), { relu: true });
     if (this.pool) y = this.pool.forward(y);
     for (const s of this.stages) y = s.forward(y);
     return flatten(adaptiveAvgPool2d(y, 1));
