@@ -96,9 +96,10 @@ it('average pooling gradients match finite differences (float64 reference)', asy
   });
 });
 
-it('windows that tile the input (kernel = stride, OH | H for adaptive) take the one-lookup backward and match the reference', async () => {
+it('windows that tile the input (kernel = stride, OH | H for adaptive; 2×2 max pools exactly tiling theirs: pool2d_backward_max2) take the one-lookup backward and match the reference', async () => {
+  const max2: Cfg = { kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] };
   const cases: [Cfg, number[]][] = [
-    [{ kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [2, 3, 28, 28]],
+    [max2, [2, 3, 28, 28]], [max2, [1, 2, 14, 14]], [max2, [3, 1, 2, 2]], [max2, [2, 2, 6, 10]],
     [{ kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [2, 3, 7, 9]],
     [{ kind: 'max', kernelSize: [3, 3], stride: [3, 3], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] }, [1, 2, 10, 11]],
     [{ kind: 'avg', kernelSize: [2, 3], stride: [2, 3], padding: [0, 0], countIncludePad: true, outputSize: [1, 1] }, [2, 2, 9, 10]],

@@ -4,6 +4,7 @@
  */
 import poolSrc from '../../../shaders/pool2d.wgsl';
 import poolBwdSrc from '../../../shaders/pool2d_backward.wgsl';
+import poolBwdMax2Src from '../../../shaders/pool2d_backward_max2.wgsl';
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
@@ -46,6 +47,14 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
   const fullWindows = a.outH * a.sh <= h && a.outW * a.sw <= w;
   const tiled = adaptiveTiles || (a.mode !== 'adaptive' && a.kh === a.sh && a.kw === a.sw && a.ph === 0 && a.pw === 0 && fullWindows);
   const geom = adaptiveTiles ? { ...a, kh: h / a.outH, sh: h / a.outH, kw: w / a.outW, sw: w / a.outW, ph: 0, pw: 0 } : a;
+  if (a.mode === 'max' && tiled && a.kh === 2 && a.kw === 2 && h === 2 * a.outH && w === 2 * a.outW) {
+    const windows = sizeOf(dy.shape);
+    b.run({
+      key: 'pool2d_backward_max2', file: 'pool2d_backward_max2.wgsl', source: poolBwdMax2Src,
+      inputs: [dy.storage, idx!.storage], outputs: [dx.storage], uniforms: new Uniforms().u32(windows).u32(a.outH).u32(a.outW), workgroups: groups256(windows),
+    });
+    return dx;
+  }
   b.run({
     key: `pool2d_backward/${a.mode}${tiled ? '/tiled' : ''}`, file: 'pool2d_backward.wgsl', source: poolBwdSrc, defines: { MODE: POOL_CODE[a.mode], TILED: tiled ? 1 : 0 },
     inputs: [dy.storage, (idx ?? dy).storage], outputs: [dx.storage], uniforms: poolUniforms(total, h, w, geom), workgroups: groups256(total),

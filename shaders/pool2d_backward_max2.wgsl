@@ -1,0 +1,33 @@
+// Max-pooling backward for 2×2 windows of stride 2 that tile the input exactly (H = 2·OH, W = 2·OW,
+// no padding; VGG's and ResNet's pools): one invocation per window routes dy[o] to the window's
+// argmax (idx[o] = h·W + w, the forward's first maximum) and writes zeros to its other three inputs.
+// Why its own kernel: on lavapipe every storage access with a per-lane address costs a loop over the
+// lanes, so the cost follows the accesses, not the bytes. The general kernel (pool2d_backward.wgsl)
+// makes three per input element; here a window's four outputs take two loads and two vec2 stores
+// (1 per element). W is even, so every row of dx starts on a vec2 boundary.
+// Layout: dy and idx are [planes, OH, OW], dx is [planes, H, W] seen as vec2 pairs, contiguous.
+// Dispatch: ceil(planes·OH·OW / 256) workgroups of 256 (folded into 2-D past 65535).
+#include <lib/index>
+
+@group(0) @binding(0) var<storage, read> dy: array<f32>;
+@group(0) @binding(1) var<storage, read> idx: array<i32>;
+@group(0) @binding(2) var<storage, read_write> dx: array<vec2<f32>>;
+struct U { total: u32, oh: u32, ow: u32 }
+@group(0) @binding(3) var<uniform> u: U;
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = flat_index(wid, nwg, lid, 256u);
+  if (o >= u.total) { return; }
+  let plane = o / (u.oh * u.ow);
+  let r = o - plane * u.oh * u.ow;
+  let oy = r / u.ow;
+  let ox = r - oy * u.ow;
+  let g = dy[o];
+  let at = u32(idx[o]); // h·W + w inside the plane, W = 2·OW
+  let w = 2u * u.ow;
+  let top = (plane * 2u * u.oh + 2u * oy) * u.ow + ox; // vec2 index of (2·oy, 2·ox); a row is OW vec2s
+  let hit = at - (2u * oy * w + 2u * ox); // 0, 1 (top row) or W, W + 1 (bottom row)
+  dx[top] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == 1u), hit <= 1u);
+  dx[top + u.ow] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == w + 1u), hit >= w);
+}
