@@ -88,9 +88,25 @@ describe('rejuv command line', () => {
     const out = join(dir, 'demo');
     const r = await cli('demo', '--baseline-only', '--width', '1', '--epochs', '1', '--train-limit', '64', '--test-limit', '32', '--out', out);
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toMatch(/variant\s+params\s+final test acc\s+best test acc\s+epochs\s+time\s+report/);
-    expect(r.out).toMatch(new RegExp(`baseline\\s+72666\\s+\\d+\\.\\d\\d%.*${join(out, 'baseline', 'report.html').replace(/[.]/g, '\\.')}`));
+    expect(r.out).toMatch(/variant\s+dense params\s+effective params\s+final test acc\s+regime, seeds \S+\s+best test acc\*\s+epochs\s+time\s+report/);
+    // Options other than the regime's: no spread printed for them.
+    expect(r.out).toMatch(new RegExp(`baseline\\s+72666\\s+72666\\s+\\d+\\.\\d\\d%\\s+–\\s+\\d+\\.\\d\\d%.*${join(out, 'baseline', 'report.html').replace(/[.]/g, '\\.')}`));
+    expect(r.out).toMatch(/\* best over epochs, selected on the test set/);
     expect(existsSync(join(out, 'baseline', 'checkpoint.safetensors'))).toBe(true);
+  });
+  it('demo with NR: utilization and λ per monitoring epoch, the surgery line, dense and effective parameters', async () => {
+    const out = join(dir, 'demo-nr');
+    const r = await cli('demo', '--width', '0.25', '--epochs', '1', '--train-limit', '64', '--test-limit', '32', '--monitor-epochs', '1', '--lambda', '0.02', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/epoch 1\/\d+ .*\| u \d\.\d+ \(T 0\.25\) λ 0\.02/);
+    expect(r.err).toMatch(/NR surgery after epoch 1 \(step \d+\): .*alive [\d,]+ of 4,4,8,8,16,16 → widths [\d,]+ \(rate \d+\.\d+\)/);
+    // Effective = all parameters minus the zero cross blocks: the run's own conv counts give the same.
+    const row = r.out.split('\n').find((l) => l.startsWith('NR '))!;
+    const [dense, effective] = row.trim().split(/\s+/).slice(1, 3).map(Number);
+    const last = JSON.parse(readFileSync(join(out, 'nr', 'metrics.jsonl'), 'utf8').trim().split('\n').pop()!);
+    expect(dense).toBe(last.params);
+    expect(effective).toBe(last.params - last.convParams + last.effectiveParams);
+    expect(effective).toBeLessThanOrEqual(dense);
   });
   it('refuses to resume a different run', async () => {
     const r = await cli('train', ...TINY.map((a) => (a === '64' ? '32' : a)), '--epochs', '2', '--resume', '--out', join(dir, 'run'));

@@ -3,6 +3,7 @@ import { DATASET_NAMES } from '../data/types.js';
 import { DEFAULT_CONFIG } from '../train/config.js';
 import { getExtensions } from './extensions.js';
 import type { CommandSpec, OptionSpec } from './options.js';
+import { DEMO } from './demo-regime.js';
 import { PROFILE_COMMAND } from './profile.js';
 
 const D = DEFAULT_CONFIG;
@@ -79,11 +80,13 @@ export function commands(): Record<string, CommandSpec> {
       summary: `The embedded default: a small VGG on an MNIST subset${ext.some((e) => e.demo) ? `, baseline and ${ext.filter((e) => e.demo).map((e) => e.demo!.label).join(', ')} side by side` : ''}; prints a summary table and where the reports are.`,
       options: [
         { name: 'out', type: 'string', default: 'runs/demo', metavar: 'DIR', help: 'output directory (one sub-directory per variant)' },
-        { name: 'epochs', type: 'int', default: 4, metavar: 'N', help: 'epochs' },
-        { name: 'width', type: 'number', default: 0.5, metavar: 'W', help: 'width multiplier of vgg_mini' },
-        { name: 'train-limit', type: 'int', default: 2500, metavar: 'N', help: 'training images' },
-        { name: 'test-limit', type: 'int', default: 1000, metavar: 'N', help: 'test images' },
-        { name: 'seed', type: 'int', default: 0, help: 'seed' },
+        { name: 'epochs', type: 'int', default: DEMO.epochs, metavar: 'N', help: 'nominal epochs (NR adds its monitoring epochs)' },
+        { name: 'width', type: 'number', default: DEMO.width, metavar: 'W', help: 'width multiplier of vgg_mini' },
+        { name: 'train-limit', type: 'int', default: DEMO.trainLimit, metavar: 'N', help: 'training images (the first N)' },
+        { name: 'test-limit', type: 'int', default: DEMO.testLimit, metavar: 'N', help: 'test images' },
+        { name: 'seed', type: 'int', default: DEMO.seed, help: 'seed (init and batch order)' },
+        { name: 'lambda', type: 'number', default: DEMO.lambda, metavar: 'L', help: "the variants' sparsity λ (NR: constant per step)" },
+        { name: 'monitor-epochs', type: 'int', default: DEMO.monitorEpochs, metavar: 'N', help: "the variants' cap on monitoring epochs (NR: surgery forced after N)" },
         { name: 'baseline-only', type: 'boolean', help: 'skip the variants extensions add' },
         { name: 'backend', type: 'string', default: 'webgpu', choices: ['webgpu', 'cpu'], help: 'backend' },
       ],

@@ -23,8 +23,11 @@ export interface CliExtension {
   inspect?(ckpt: Checkpoint, model: ZooModel): Promise<Record<string, unknown> | null> | Record<string, unknown> | null;
   /** Human-readable lines for what `inspect` returned (default: its JSON). */
   formatInspect?(info: Record<string, unknown>): string[];
-  /** A variant for `rejuv demo` to run beside the baseline: its label and option values. */
-  demo?: { label: string; options: ParsedOptions };
+  /**
+   * A variant for `rejuv demo` to run beside the baseline: its label and option values, given the
+   * demo's sparsity λ (`--lambda`) and cap on monitoring epochs (`--monitor-epochs`).
+   */
+  demo?: { label: string; options: (knobs: { lambda: number; monitorEpochs: number }) => ParsedOptions };
 }
 
 const extensions: CliExtension[] = [];

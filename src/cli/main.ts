@@ -24,6 +24,7 @@ import { Progress, fmtLr } from '../train/progress.js';
 import type { ModelDescription } from '../nn/graph.js';
 import { commands } from './commands.js';
 import { cmdProfile } from './profile.js';
+import { DEMO } from './demo-regime.js';
 import { checkExtensionOptions, getExtensions, makePlugin } from './extensions.js';
 import { formatHelp, parseOptions, UsageError, type ParsedOptions } from './options.js';
 import { withoutDawnLimitWarnings } from './quiet-dawn.js';
@@ -216,8 +217,10 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
     model: 'vgg_mini', width: o.width, dataset: 'mnist', epochs: o.epochs, 'batch-size': 32, lr: 0.05, momentum: 0.9, 'weight-decay': 1e-4,
     schedule: 'multistep', gamma: 0.1, seed: o.seed, 'train-limit': o['train-limit'], 'test-limit': o['test-limit'], backend: o.backend,
   };
-  const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...(o['baseline-only'] ? [] : getExtensions().filter((e) => e.demo).map((e) => e.demo!))];
-  io.err(`rejuv demo: vgg_mini on ${o['train-limit']} MNIST training images (embedded), ${o.epochs} epochs, ${variants.map((v) => v.label).join(' vs ')}\n`);
+  const knobs = { lambda: o.lambda as number, monitorEpochs: o['monitor-epochs'] as number };
+  const variants = [{ label: 'baseline', options: {} as ParsedOptions }, ...(o['baseline-only'] ? [] : getExtensions().filter((e) => e.demo).map((e) => ({ label: e.demo!.label, options: e.demo!.options(knobs) })))];
+  io.err(`rejuv demo: vgg_mini ×${o.width} on ${o['train-limit']} MNIST training images (embedded), ${o.epochs} nominal epochs, ${variants.map((v) => v.label).join(' vs ')}`
+    + `${variants.length > 1 ? ` (λ ${o.lambda} per step, at most ${o['monitor-epochs']} monitoring epochs)` : ''}\n`);
   const rows: string[][] = [];
   await withoutDawnLimitWarnings(() => init({ backend: o.backend as 'webgpu' | 'cpu' }));
   try {
@@ -230,15 +233,28 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
       const r = await new Trainer(cfg, { makePlugin, progress: progressFor(io) }).run();
       const last = r.history[r.history.length - 1];
       if (r.summary) io.err(`${r.summary}\n`);
-      rows.push([v.label, String(last.params), `${(100 * (last.testAcc as number)).toFixed(2)}%`, `${(100 * Math.max(...r.history.map((h) => h.testAcc as number))).toFixed(2)}%`, String(r.history.length), `${((Date.now() - t0) / 1000).toFixed(0)} s`, join(dir, 'report.html')]);
+      // Effective: all parameters minus weights that are zero by construction (Scheme A's cross blocks),
+      // from the plugin's effective conv count when it reports one.
+      const convDense = r.model.convBnUnits().reduce((s, u) => s + u.conv.weight.size, 0);
+      const params = last.params as number;
+      const effective = typeof last.effectiveParams === 'number' ? params - convDense + last.effectiveParams : params;
+      const sp = DEMO.spread?.finalAcc[v.label];
+      const regimeMatches = DEMO.spread !== null && o.width === DEMO.width && o['train-limit'] === DEMO.trainLimit && o['test-limit'] === DEMO.testLimit
+        && o.epochs === DEMO.epochs && o.lambda === DEMO.lambda && o['monitor-epochs'] === DEMO.monitorEpochs;
+      rows.push([
+        v.label, String(params), String(effective), `${(100 * (last.testAcc as number)).toFixed(2)}%`,
+        sp && regimeMatches ? `${sp.mean.toFixed(2)} ± ${sp.std.toFixed(2)}%` : '–',
+        `${(100 * Math.max(...r.history.map((h) => h.testAcc as number))).toFixed(2)}%`, String(r.history.length), `${((Date.now() - t0) / 1000).toFixed(0)} s`, join(dir, 'report.html'),
+      ]);
     }
   } finally {
     close();
   }
-  const head = ['variant', 'params', 'final test acc', 'best test acc', 'epochs', 'time', 'report'];
+  const head = ['variant', 'dense params', 'effective params', 'final test acc', `regime, seeds ${DEMO.spread?.seeds.join(',') ?? '–'}`, 'best test acc*', 'epochs', 'time', 'report'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('  ');
   io.out(`\n${fmt(head)}\n${w.map((n) => '-'.repeat(n)).join('  ')}\n${rows.map(fmt).join('\n')}\n`);
+  io.out(`* best over epochs, selected on the test set. "regime": mean ± std of the final test accuracy over those seeds (docs/results.md, "The demo's regime"); – when the options differ from the regime or no sweep was recorded.\n`);
   return 0;
 }
 

@@ -117,7 +117,10 @@ registerExtension({
   formatInspect(info) {
     return formatInspectNR(info as unknown as Parameters<typeof formatInspectNR>[0]);
   },
-  // A constant λ strong enough for ~50 steps per epoch (docs/method.md §13.1), and a cap on monitoring epochs, keep
-  // `npm start` within its ~5-minute budget on a 2-core CPU.
-  demo: { label: 'NR', options: { nr: true, 'nr-lambda': 0.02, 'nr-target': 0.25, 'nr-max-monitor-epochs': 3 } as ParsedOptions },
+  // A constant λ and a cap on monitoring epochs (the demo's regime, src/cli/demo-regime.json) keep
+  // `npm start` within its 5-minute budget on a 2-core CPU.
+  demo: {
+    label: 'NR',
+    options: (k) => ({ nr: true, 'nr-lambda': k.lambda, 'nr-target': 0.25, 'nr-max-monitor-epochs': k.monitorEpochs }) as ParsedOptions,
+  },
 });
