@@ -1,10 +1,12 @@
 // conv2d forward as a GEMM over operands staged in textures, for CPU adapters with 8-lane subgroups
 // (lavapipe); the tile and the inner block are matmul_tex.wgsl's (see its header for why textures):
 //   out[n0 + nl, o, y, x] = bias[o] + Σ_{tap, c} wt[o][tap·C8 + c] · xs[tap][nl, c, y, x]
-// where wt is the weights staged tap-major (conv2d_tex_wpack.wgsl) and xs the input as each tap sees
-// it (conv2d_tex_pack.wgsl: horizontal taps as separate column blocks, vertical taps as row offsets).
-// Layout: ta: texel (k / 4, o), k = tap·C8 + c (rows past O are zero). tb: texel (j·W4 + x4,
-//   (nl·C8 + c)·HP + sh·y + i·dh) holds output columns 4·x4 .. 4·x4 + 3 of row y for tap (i, j).
+// where wt is the weights staged tap-major (conv2d_tex_wpack.wgsl) and xs the input staged once
+// (conv2d_tex_seg_pack.wgsl: horizontal taps as texel offsets, vertical taps as row offsets).
+// A quad is four output columns one segment apart, {x4, x4 + S, x4 + 2S, x4 + 3S} with S = W4 =
+// ceil(OW / 4), so that every tap of every column of the quad is one texel.
+// Layout: ta: texel (k / 4, o), k = tap·C8 + c (rows past O are zero). tb: texel (sw·x4 + j·dw,
+//   (nl·C8 + c)·HP + sh·y + i·dh) holds what tap (i, j) reads for the quad x4 of output row y.
 //   out is NCHW; this dispatch writes images n0 .. n0 + nb − 1.
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} output channels × 8 quads of
 //   output pixels (quads count W4 per output row, so lanes may span rows and images); lane l's quad
@@ -23,16 +25,17 @@ struct U {
   o: u32, c8: u32, taps: u32, kw: u32,
   sh: u32, dh: u32, hp: u32, w4: u32,
   oh: u32, ow: u32, quads: u32, n0: u32,
+  sw: u32, dw: u32,
 }
 @group(0) @binding(4) var<uniform> u: U;
 
-// Stores output channel r of this lane's quad (4 columns from x0 of row y of image n), bias added.
-fn put(n: u32, r: u32, y: u32, x0: u32, ok: bool, v: vec4<f32>) {
+// Stores output channel r of this lane's quad (columns x4 + t·W4 of row y of image n), bias added.
+fn put(n: u32, r: u32, y: u32, x4: u32, ok: bool, v: vec4<f32>) {
   if (!ok || r >= u.o) { return; }
-  let base = ((n * u.o + r) * u.oh + y) * u.ow + x0;
+  let base = ((n * u.o + r) * u.oh + y) * u.ow + x4;
   let b = bias[r];
   for (var t = 0u; t < 4u; t++) {
-    if (x0 + t < u.ow) { out[base + t] = v[t] + b; }
+    if (x4 + t * u.w4 < u.ow) { out[base + t * u.w4] = v[t] + b; }
   }
 }
 
@@ -52,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(subgroup_invocation_id) 
   var k = 0u;
   for (var tap = 0u; tap < u.taps; tap++) {
     let ti = tap / u.kw;
-    let bx = (tap - ti * u.kw) * u.w4 + x4;
+    let bx = u.sw * x4 + (tap - ti * u.kw) * u.dw;
     let by = rowBase + ti * u.dh;
     for (var c = 0u; c < u.c8; c += {{KS}}u) {
       let yc = by + c * u.hp;

@@ -1,11 +1,12 @@
 // Stages conv2d's output gradient for conv2d_tex_wgrad.wgsl, a chunk of nb images from image n0, as
 // the B operand of the weight-gradient GEMM (rows are output pixels, texels 4 output channels):
-//   texel (o4, (nl·OH + y)·XP + x) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ], 0 where x ≥ OW or the
+//   texel (o4, (nl·OH + y)·XP + 4·(x mod W4e) + x div W4e) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ]
+//   (the pixel order of the staged input's segments, conv2d_tex_seg_pack.wgsl), 0 where x ≥ OW or the
 //   channel is ≥ O. XP = 4·W4e: rows padded to whole pairs of quads, as the input staging is.
 // Layout: dy is NCHW (contiguous); the staged region (buffer rows of `stride` texels, then copied
 //   into the texture by tex-stage.ts) is ceil(O / 4) texels wide, nb·OH·XP rows high.
 // Work split: a workgroup of 64 stages 8 texels × 8 columns x of one output row (nl, y); the row
-//   comes from the workgroup id (no per-lane division, see conv2d_tex_pack.wgsl).
+//   comes from the workgroup id (no per-lane division for it).
 // Dispatch: (ceil(O4 / 8), XP / 8, nb·OH) workgroups of 64.
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
@@ -29,5 +30,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (o < u.o) { v[t] = dy[base + o * plane]; }
     }
   }
-  out[(wid.z * u.xp + x) * u.stride + o4] = v;
+  // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
+  let seg = u.xp / 4u;
+  let q = x / seg;
+  out[(wid.z * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = v;
 }

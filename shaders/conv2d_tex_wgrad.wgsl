@@ -2,12 +2,14 @@
 // with 8-lane subgroups (lavapipe); the tile and the inner block are matmul_tex.wgsl's. Rows are the
 // weight's (input channel, tap) pairs, columns its output channels, k runs over output pixels:
 //   part[s][tap][c][o] (+)= Σ_{(nl, y) in slice s, x} xs[m][nl, y, x] · dy[n0 + nl, o, y, x]
-// with m = c·taps + tap, tap = i·kw + j; xs[m] is the input as tap (i, j) sees it
-// (conv2d_tex_pack.wgsl), dy is staged transposed (conv2d_tex_dypack.wgsl). Slices split the chunk's
+// with m = c·taps + tap, tap = i·kw + j; xs[m] is the input as tap (i, j) sees it, staged once in
+// four column segments of W4e (conv2d_tex_seg_pack.wgsl: tap j of quad x4 is texel sw·x4 + j·dw,
+// holding pixels x4 + q·W4e), and dy is staged transposed in the same pixel order
+// (conv2d_tex_dypack.wgsl: k = 4·x4 + q is pixel x4 + q·W4e). Slices split the chunk's
 // output rows so that small layers still have work for every thread; the first chunk stores, later
 // chunks add (acc = 1); conv2d_wgrad_reduce.wgsl then sums the slices into dw (OIHW).
-// Layout: ta: the staged input, texel (j·W4e + x4, (nl·C8 + c)·HP + sh·y + i·dh); tb: texel
-//   (o4, (nl·OH + y)·4·W4e + x); part is [slices][taps][C][CG4] (CG4 = O rounded up to 4). Rows are
+// Layout: ta: the staged input, texel (sw·x4 + j·dw, (nl·C8 + c)·HP + sh·y + i·dh); tb: texel
+//   (o4, (nl·OH + y)·4·W4e + 4·x4 + q) for pixel x4 + q·W4e; part is [slices][taps][C][CG4] (CG4 = O rounded up to 4). Rows are
 //   padded to whole pairs of quads (W4e even), so one step of {{KS}} pixels stays in one row.
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} rows m × 32 output channels
 //   (lane l: channels 4·(8·wid.y + l) .. +3). A lane's own A rows r0 + 8h + l (shared by
@@ -23,17 +25,18 @@ struct U {
   m: u32, o: u32, taps: u32, kw: u32,
   dh: u32, sh: u32, hp: u32, c8: u32,
   oh: u32, w4: u32, rows: u32, acc: u32,
-  rps: u32, c: u32, cg4: u32,
+  rps: u32, c: u32, cg4: u32, sw: u32,
+  dw: u32,
 }
 @group(0) @binding(3) var<uniform> u: U;
 
-// Texture offsets of A row m: column block of tap j, row offset of channel c and tap row i.
+// Texture offsets of A row m: column offset of tap j, row offset of channel c and tap row i.
 fn arow(m: u32) -> vec2<u32> {
   let mc = min(m, u.m - 1u);
   let c = mc / u.taps;
   let tap = mc - c * u.taps;
   let i = tap / u.kw;
-  return vec2<u32>((tap - i * u.kw) * u.w4, c * u.hp + i * u.dh);
+  return vec2<u32>((tap - i * u.kw) * u.dw, c * u.hp + i * u.dh);
 }
 
 // Stores (or adds) row r's sums of slice s for output channels col .. col + 3.

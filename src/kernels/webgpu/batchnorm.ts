@@ -30,6 +30,9 @@ const reduceWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware 
 // long (all four then share one channel).
 const vecWidth = (hw: number): 1 | 4 => (hw % 4 === 0 ? 4 : 1);
 const vecDefines = (v: 1 | 4) => ({ V: v, VT: v === 4 ? 'vec4<f32>' : 'f32' });
+// The reductions load four at a time too, and add a load's elements up at the end.
+const hsum = (v: 1 | 4, e: string) => (v === 4 ? `(${e}.x + ${e}.y + ${e}.z + ${e}.w)` : e);
+const reduceDefines = (wg: number, v: 1 | 4) => ({ WG: wg, ...vecDefines(v), HSUM: hsum(v, 'v'), FIRST: v === 4 ? 'v.x' : 'v', HSUM_S: hsum(v, 's'), HSUM_D: hsum(v, 'd') });
 
 function channels(b: WebGPUBackend, op: string, c: number): number {
   if (c > b.device.limits.maxComputeWorkgroupsPerDimension) fail(op, `${c} channels exceed the ${b.device.limits.maxComputeWorkgroupsPerDimension} workgroups of one dispatch dimension`);
@@ -44,9 +47,9 @@ webgpuKernels.register('bnStats', (b, [x, rm, rv], a) => {
   // Without running statistics the writable bindings still need distinct buffers: scratch ones.
   const rms = update ? rm.storage : b.alloc(c, 'float32');
   const rvs = update ? rv.storage : b.alloc(c, 'float32');
-  const wg = reduceWG(b);
+  const wg = reduceWG(b), v = vecWidth(hw);
   b.run({
-    key: `bn_stats/${wg}`, file: 'bn_stats.wgsl', source: statsSrc, defines: { WG: wg },
+    key: `bn_stats/${wg}/${v}`, file: 'bn_stats.wgsl', source: statsSrc, defines: reduceDefines(wg, v),
     inputs: [x.storage], outputs: [mean.storage, invstd.storage, rms, rvs],
     uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).f32(a.eps).f32(a.momentum).f32(1 - a.momentum).f32(m / Math.max(m - 1, 1)).u32(update ? 1 : 0),
     workgroups: [channels(b, 'batchNorm', c)],
@@ -76,9 +79,9 @@ webgpuKernels.register('bnBackwardReduce', (b, [x, dy, mean, stat, y], a) => {
   const { n, c, hw, m } = bnDims(x.shape);
   const gsum: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
   const gdot: TensorData = { shape: [c], dtype: 'float32', storage: b.alloc(c, 'float32') };
-  const wg = reduceWG(b);
+  const wg = reduceWG(b), v = vecWidth(hw);
   b.run({
-    key: `bn_backward_reduce/${wg}`, file: 'bn_backward_reduce.wgsl', source: bwdReduceSrc, defines: { WG: wg },
+    key: `bn_backward_reduce/${wg}/${v}`, file: 'bn_backward_reduce.wgsl', source: bwdReduceSrc, defines: reduceDefines(wg, v),
     inputs: [x.storage, dy.storage, mean.storage, stat.storage, (a.relu ? y : dy).storage], outputs: [gsum.storage, gdot.storage],
     uniforms: new Uniforms().u32(n).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: [channels(b, 'batchNorm backward', c)],

@@ -2,15 +2,15 @@
  * conv2d through textures on CPU adapters with 8-lane subgroups (lavapipe), as GEMMs with
  * matmul_tex.wgsl's tile over operands staged in rgba32float textures. Why: on lavapipe a texel fetch
  * costs about 2 instructions per float, a storage load about 5 (see matmul_tex.wgsl).
- * - forward (conv2d_tex.wgsl): weights staged tap-major (conv2d_tex_wpack.wgsl), the input once per
- *   horizontal tap (conv2d_tex_pack.wgsl: kw copies, not an im2col's kh·kw);
+ * - forward (conv2d_tex.wgsl): weights staged tap-major (conv2d_tex_wpack.wgsl), the input staged once
+ *   in four column segments so that every tap is a texel offset (conv2d_tex_seg_pack.wgsl);
  * - input gradient of a stride-1 layer: the forward kernel on dy, weights rotated (`dgradAsConv`);
- * - weight gradient (conv2d_tex_wgrad.wgsl): the staged input against dy staged transposed
- *   (conv2d_tex_dypack.wgsl), summed over the output pixels.
+ * - weight gradient (conv2d_tex_wgrad.wgsl): the input staged the same way against dy staged
+ *   transposed in the segments' pixel order (conv2d_tex_dypack.wgsl), summed over the output pixels.
  * Images go in chunks that fit the adapter's texture limits and a staging budget.
  */
 import texSrc from '../../../shaders/conv2d_tex.wgsl';
-import packSrc from '../../../shaders/conv2d_tex_pack.wgsl';
+import segPackSrc from '../../../shaders/conv2d_tex_seg_pack.wgsl';
 import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
@@ -49,7 +49,7 @@ interface TexConvPlan {
   /** Output channels per tile (TEX.TM, or 16 for layers of 16 or fewer), rows of the weight texture. */
   tm: number; op: number;
   c8: number; taps: number;
-  /** Output quads per row, staged rows per channel. */
+  /** Output quads per row (the segment length S), staged rows per channel. */
   w4: number; hp: number;
   /** Images per chunk. */
   nb: number;
@@ -60,7 +60,7 @@ export function texConvPlan(b: WebGPUBackend, g: ConvGeom): TexConvPlan | null {
   const max = b.device.limits.maxTextureDimension2D;
   const tm = g.co <= 16 ? 16 : TEX.TM;
   const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, op = roundUp(g.co, tm);
-  const w4 = cdiv(g.ow, 4), hp = tapRows(g), width = g.kw * w4;
+  const w4 = cdiv(g.ow, 4), hp = tapRows(g), width = segmentTexels(g, w4);
   const perImage = c8 * hp; // staged rows
   // Hard limits: the texture extents and the workgroup grid, for one image at least.
   const hard = Math.min(Math.floor(max / perImage), Math.floor((MAX_WG * 8) / (g.oh * w4)));
@@ -86,18 +86,24 @@ export function texConvPays(g: ConvGeom): boolean {
 const blocks = new Map<number, Record<string, string | number>>();
 let wgradBlocks: Record<string, string | number> | null = null;
 
-/** Stages images n0 .. n0 + nb − 1 of x as each horizontal tap sees them (conv2d_tex_pack.wgsl). */
-function stageInput(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, w4: number): GPUTexture {
-  const rows = nb * c8 * hp;
-  return stageTexture(b, 'conv2d.x', g.kw * w4, rows, (out, stride) => b.run({
-    key: 'conv2d_tex_pack', file: 'conv2d_tex_pack.wgsl', source: packSrc,
+/** Staged texels per row for segments of `seg` output columns: what the taps of one quad reach. */
+const segmentTexels = (g: ConvGeom, seg: number) => g.sw * (seg - 1) + g.dw * (g.kw - 1) + 1;
+
+/**
+ * Stages images n0 .. n0 + nb − 1 of x once for all horizontal taps, in four segments of `seg` output
+ * columns (conv2d_tex_seg_pack.wgsl): the forward's and the weight gradient's layout.
+ */
+function stageSegments(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, seg: number): GPUTexture {
+  const rows = nb * c8 * hp, len = segmentTexels(g, seg);
+  return stageTexture(b, 'conv2d.x', len, rows, (out, stride) => b.run({
+    key: 'conv2d_tex_seg_pack', file: 'conv2d_tex_seg_pack.wgsl', source: segPackSrc,
     inputs: [x.storage], outputs: [out],
     uniforms: new Uniforms()
       .u32(n0).u32(g.ci).u32(c8).u32(g.h)
-      .u32(g.w).u32(g.ow).u32(w4).u32(g.kw)
-      .u32(g.sw).u32(g.dw).i32(g.ph).i32(g.pw)
-      .u32(hp).u32(rows * w4).u32(stride),
-    workgroups: [cdiv(rows * w4, 64)],
+      .u32(g.w).u32(seg).u32(len).u32(g.sw)
+      .i32(g.ph).i32(g.pw).u32(hp).u32(rows * len)
+      .u32(stride),
+    workgroups: [cdiv(rows * len, 64)],
   }));
 }
 
@@ -130,13 +136,13 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
   if (!blocks.has(p.tm)) {
     blocks.set(p.tm, texBlocks({
       bLoad: (q) => `textureLoad(tb, vec2<u32>(bx, yc + ${q}u * u.hp))`,
-      store: (i, _j, acc) => `put(n, r0 + ${i}u, y, 4u * x4, ok, ${acc});`,
+      store: (i, _j, acc) => `put(n, r0 + ${i}u, y, x4, ok, ${acc});`,
       tm: p.tm,
     }));
   }
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
-    const tb = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    const tb = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4);
     const quads = nb * g.oh * p.w4;
     b.run({
       key: `conv2d_tex/tm${p.tm}`, file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks.get(p.tm),
@@ -144,7 +150,8 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
       uniforms: new Uniforms()
         .u32(g.co).u32(p.c8).u32(p.taps).u32(g.kw)
         .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
-        .u32(g.oh).u32(g.ow).u32(quads).u32(n0),
+        .u32(g.oh).u32(g.ow).u32(quads).u32(n0)
+        .u32(g.sw).u32(g.dw),
       workgroups: [p.op / p.tm, cdiv(quads, 8), 1],
       flops: 2 * nb * g.co * g.ci * p.taps * g.oh * g.ow,
     });
@@ -168,7 +175,7 @@ export function texWgradPlan(b: WebGPUBackend, g: ConvGeom): TexWgradPlan | null
   const max = b.device.limits.maxTextureDimension2D;
   const c8 = roundUp(g.ci, TEX.KS), taps = g.kh * g.kw, m = g.ci * taps, mp = roundUp(m, TEX.TM), o4 = cdiv(g.co, 4);
   const w4 = roundUp(cdiv(g.ow, 4), 2), xp = 4 * w4, hp = tapRows(g);
-  const xRows = c8 * hp, dyRows = g.oh * xp, width = g.kw * w4;
+  const xRows = c8 * hp, dyRows = g.oh * xp, width = segmentTexels(g, w4);
   const hard = Math.min(Math.floor(max / xRows), Math.floor(max / dyRows));
   if (hard < 1 || width > max || o4 > max || mp / TEX.TM > MAX_WG || cdiv(g.co, 32) > MAX_WG) return null;
   const nb = imagesPerChunk(g, hard, width * xRows);
@@ -205,7 +212,7 @@ export function texWgradPays(g: ConvGeom): boolean {
 export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, g: ConvGeom, p: TexWgradPlan): void {
   wgradBlocks ??= {
     ...texBlocks({
-      aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + x4 + ${t}u, ap${h}.y + yy))`,
+      aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + u.sw * (x4 + ${t}u), ap${h}.y + yy))`,
       bLoad: (q) => `textureLoad(tb, vec2<u32>(q0, k + ${q}u))`,
       store: (i, _j, acc) => `put(wid.z, r0 + ${i}u, q0 * 4u, ${acc});`,
     }),
@@ -216,7 +223,7 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
   const part = b.alloc(p.slices * taps * g.ci * cg4, 'float32');
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
-    const ta = stageInput(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    const ta = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4);
     const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
       key: 'conv2d_tex_dypack', file: 'conv2d_tex_dypack.wgsl', source: dypackSrc,
       inputs: [dy.storage], outputs: [out],
@@ -230,7 +237,8 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
         .u32(p.m).u32(g.co).u32(taps).u32(g.kw)
         .u32(g.dh).u32(g.sh).u32(p.hp).u32(p.c8)
         .u32(g.oh).u32(p.w4).u32(nb * g.oh).u32(n0 > 0 ? 1 : 0)
-        .u32(cdiv(nb * g.oh, p.slices)).u32(g.ci).u32(cg4),
+        .u32(cdiv(nb * g.oh, p.slices)).u32(g.ci).u32(cg4).u32(g.sw)
+        .u32(g.dw),
       workgroups: [p.mp / TEX.TM, cdiv(g.co, 32), p.slices],
       flops: 2 * nb * g.co * g.ci * taps * g.oh * g.ow,
     });
