@@ -8,6 +8,7 @@
 // Modes 1–2 never write idx (the host binds a scratch buffer).
 // Dispatch: ceil(planes·OH·OW / 256) workgroups of 256 (folded into 2-D past 65535).
 #include <lib/index>
+#include <lib/float>
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -44,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     for (var yy = h0; yy < h1; yy++) {
       for (var xx = w0; xx < w1; xx++) {
         let v = x[base + u32(yy * u.w + xx)];
-        if (v > best || v != v) { best = v; arg = yy * u.w + xx; }
+        if (v > best || is_nan(v)) { best = v; arg = yy * u.w + xx; }
       }
     }
     y[i] = best;

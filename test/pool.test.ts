@@ -114,3 +114,18 @@ it('windows that tile the input (kernel = stride, OH | H for adaptive; 2×2 max 
     expectClose(`${JSON.stringify(cfg)} ${shape} dx`, gpu.dx, ref.dx, 1e-5, 1e-6);
   }
 });
+
+it('max pooling with NaN: the window yields NaN and its gradient goes where the reference sends it (general and 2×2 kernels)', async () => {
+  const shapes = [[1, 2, 4, 6], [1, 1, 5, 5]]; // 2×2 tiling (pool2d_max2) and a partial tiling (general kernel)
+  for (const shape of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    // NaN first, NaN after a larger value, two NaNs in one window, and plain windows.
+    const xs = Array.from({ length: n }, (_, i) => ([1, 7, 14, 15, 20].includes(i) ? NaN : Math.sin(i * 1.3) * 3));
+    const cfg: Cfg = { kind: 'max', kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], countIncludePad: false, outputSize: [1, 1] };
+    const run = (name: 'cpu' | 'webgpu') => withBackend(name, () => forwardBackward(xs, shape, cfg, (s) => rj.add(rj.zeros(s as number[]), 1)));
+    const ref = await run('cpu'), gpu = await run('webgpu');
+    expect(Array.from(gpu.y).map(String), `${shape} y`).toEqual(Array.from(ref.y).map(String));
+    expect(Array.from(gpu.dx), `${shape} dx`).toEqual(Array.from(ref.dx));
+    expect(Array.from(ref.y).some(Number.isNaN)).toBe(true);
+  }
+});

@@ -5,6 +5,7 @@
 import poolSrc from '../../../shaders/pool2d.wgsl';
 import poolBwdSrc from '../../../shaders/pool2d_backward.wgsl';
 import poolBwdMax2Src from '../../../shaders/pool2d_backward_max2.wgsl';
+import poolMax2Src from '../../../shaders/pool2d_max2.wgsl';
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
@@ -19,6 +20,10 @@ function poolUniforms(total: number, h: number, w: number, a: Pool2dAttrs): Unif
   return new Uniforms().u32(total).i32(h).i32(w).i32(a.outH).i32(a.outW).i32(a.kh).i32(a.kw).i32(a.sh).i32(a.sw).i32(a.ph).i32(a.pw).u32(a.countIncludePad ? 1 : 0);
 }
 
+/** 2×2 windows of stride 2 without padding that tile an H × W input exactly: pool2d_max2.wgsl and its backward. */
+const isMax2 = (a: Pool2dAttrs, h: number, w: number): boolean =>
+  a.kh === 2 && a.kw === 2 && a.sh === 2 && a.sw === 2 && a.ph === 0 && a.pw === 0 && h === 2 * a.outH && w === 2 * a.outW;
+
 /** Input [x]; outputs [y] (and [y, argmax] for max pooling, int32 flat indices h·W + w per plane). */
 webgpuKernels.register('pool2d', (b, [x], a) => {
   const [n, c, h, w] = x.shape;
@@ -27,6 +32,13 @@ webgpuKernels.register('pool2d', (b, [x], a) => {
   const y: TensorData = { shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const max = a.mode === 'max';
   const idx: TensorData = { shape, dtype: 'int32', storage: b.alloc(max ? total : 1, 'int32') };
+  if (max && isMax2(a, h, w)) {
+    b.run({
+      key: 'pool2d_max2', file: 'pool2d_max2.wgsl', source: poolMax2Src,
+      inputs: [x.storage], outputs: [y.storage, idx.storage], uniforms: new Uniforms().u32(total).u32(a.outH).u32(a.outW), workgroups: groups256(total),
+    });
+    return [y, idx];
+  }
   b.run({
     key: `pool2d/${a.mode}`, file: 'pool2d.wgsl', source: poolSrc, defines: { MODE: POOL_CODE[a.mode] },
     inputs: [x.storage], outputs: [y.storage, idx.storage], uniforms: poolUniforms(total, h, w, a), workgroups: groups256(total),
@@ -47,7 +59,7 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
   const fullWindows = a.outH * a.sh <= h && a.outW * a.sw <= w;
   const tiled = adaptiveTiles || (a.mode !== 'adaptive' && a.kh === a.sh && a.kw === a.sw && a.ph === 0 && a.pw === 0 && fullWindows);
   const geom = adaptiveTiles ? { ...a, kh: h / a.outH, sh: h / a.outH, kw: w / a.outW, sw: w / a.outW, ph: 0, pw: 0 } : a;
-  if (a.mode === 'max' && tiled && a.kh === 2 && a.kw === 2 && h === 2 * a.outH && w === 2 * a.outW) {
+  if (a.mode === 'max' && isMax2(a, h, w)) {
     const windows = sizeOf(dy.shape);
     b.run({
       key: 'pool2d_backward_max2', file: 'pool2d_backward_max2.wgsl', source: poolBwdMax2Src,

@@ -3,9 +3,10 @@
  * concrete sizes, the shader source (assembled from a `.wgsl` file on a cache miss only), the buffers
  * it binds and the uniforms carrying sizes. Binding order is fixed: inputs (read-only storage) from 0,
  * then read textures (sampled or read-only storage, as the shader declares them), outputs (read_write
- * storage), write-only storage textures, and one uniform block.
+ * storage), and one uniform block.
  */
 import indexLib from '../../../shaders/lib/index.wgsl';
+import floatLib from '../../../shaders/lib/float.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
 import convPixelsLib from '../../../shaders/lib/conv_pixels.wgsl';
@@ -14,7 +15,7 @@ import type { Storage } from '../../core/backend.js';
 
 const LIBS: Record<string, string> = {
   'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib, 'lib/conv_pixels': convPixelsLib,
-  'lib/bn_center': bnCenterLib,
+  'lib/bn_center': bnCenterLib, 'lib/float': floatLib,
 };
 
 export interface Program {
