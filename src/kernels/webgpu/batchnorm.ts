@@ -6,9 +6,8 @@
 import applySrc from '../../../shaders/bn_apply.wgsl';
 import bwdApplySrc from '../../../shaders/bn_backward_apply.wgsl';
 import bwdReduceSrc from '../../../shaders/bn_backward_reduce.wgsl';
-import coeffsSrc from '../../../shaders/bn_coeffs.wgsl';
 import statsSrc from '../../../shaders/bn_stats.wgsl';
-import type { Storage, TensorData } from '../../core/backend.js';
+import type { TensorData } from '../../core/backend.js';
 import { fail } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
@@ -62,35 +61,17 @@ webgpuKernels.register('bnStats', (b, [x, rm, rv], a) => {
   return [mean, invstd];
 });
 
-/**
- * The elementwise kernels' per-channel coefficients (bn_coeffs.wgsl): mode 0 (forward) C vec4s,
- * mode 1 (backward) 2·C. The caller releases the buffer.
- */
-function coefficients(b: WebGPUBackend, mode: 0 | 1, c: number, m: number, bufs: [Storage, Storage, Storage, Storage, Storage], o: { fromVar: boolean; affine: boolean; training: boolean; eps: number }): Storage {
-  const coef = b.alloc(4 * c * (mode + 1), 'float32');
-  b.run({
-    key: `bn_coeffs/${mode}`, file: 'bn_coeffs.wgsl', source: coeffsSrc, defines: { MODE: mode },
-    inputs: bufs, outputs: [coef],
-    uniforms: new Uniforms().u32(c).u32(m).u32(o.fromVar ? 1 : 0).u32(o.affine ? 1 : 0).u32(o.training ? 1 : 0).f32(o.eps),
-    workgroups: [Math.ceil(c / 64)],
-  });
-  return coef;
-}
-
 webgpuKernels.register('bnApply', (b, [x, mean, stat, w, bias], a) => {
-  const { c, hw, m } = bnDims(x.shape);
+  const { c, hw } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const v = vecWidth(hw);
-  // Without affine, the unread weight and bias bindings get other buffers.
-  const coef = coefficients(b, 0, c, m, [mean.storage, stat.storage, (a.affine ? w : stat).storage, (a.affine ? bias : mean).storage, stat.storage], { ...a, training: !a.fromVar });
   b.run({
     key: `bn_apply/${v}`, file: 'bn_apply.wgsl', source: applySrc, defines: vecDefines(v),
-    inputs: [x.storage, coef], outputs: [y.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.relu ? 1 : 0),
+    inputs: [x.storage, mean.storage, stat.storage, a.affine ? w.storage : stat.storage, a.affine ? bias.storage : mean.storage], outputs: [y.storage],
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: groups256(total / v),
   });
-  b.release(coef);
   return y;
 });
 
@@ -119,13 +100,11 @@ webgpuKernels.register('bnBackwardApply', (b, inputs, a) => {
   const total = sizeOf(x.shape);
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const v = vecWidth(hw);
-  const coef = coefficients(b, 1, c, m, [mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage], a);
   b.run({
     key: `bn_backward_apply/${v}`, file: 'bn_backward_apply.wgsl', source: bwdApplySrc, defines: vecDefines(v),
-    inputs: [x.storage, dy.storage, coef, y.storage], outputs: [dx.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.training ? 1 : 0).u32(a.relu ? 1 : 0),
+    inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage, y.storage], outputs: [dx.storage],
+    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
     workgroups: groups256(total / v),
   });
-  b.release(coef);
   return dx;
 });
