@@ -11,7 +11,8 @@
 // scratch buffers there when there are no running statistics, with update = 0).
 // {{VT}} is f32 or vec4<f32> ({{V}} = 1 or 4 elements per load; 4 when hw % 4 == 0, so the four share
 // a channel). Why vectors: on lavapipe every storage load with a per-lane address is a loop over the
-// lanes, so four elements per load cost about a quarter (vgg_mini's MNIST step: bn_stats 15 → ms).
+// lanes, so four elements per load cost less (vgg_mini's MNIST step, profile rounds 2 → 3 in
+// bench/results/profile-train-step.md: bn_stats 14.5 → 11.3 ms, bn_backward_reduce 22.7 → 20.4 ms).
 // Dispatch: c workgroups of {{WG}} invocations; each invocation strides over the channel, then a
 // tree reduction in workgroup memory combines the partial sums.
 alias VT = {{VT}};
