@@ -34,7 +34,8 @@ const BUDGET_S = 300;
 const GRID = 'A:width=0.5,trainLimit=2500,testLimit=1000,epochs=4,lambda=0.02,monitorEpochs=3;'
   + 'B:width=0.5,trainLimit=2500,testLimit=1000,epochs=8,lambda=0.01,monitorEpochs=3;'
   + 'C:width=0.5,trainLimit=2500,testLimit=1000,epochs=8,lambda=0.005,monitorEpochs=3;'
-  + 'D:width=0.5,trainLimit=4000,testLimit=1000,epochs=6,lambda=0.01,monitorEpochs=3';
+  + 'D:width=0.5,trainLimit=4000,testLimit=1000,epochs=6,lambda=0.01,monitorEpochs=3;'
+  + 'E:width=0.5,trainLimit=2500,testLimit=1000,epochs=8,lambda=0.0075,monitorEpochs=3';
 
 const regimes = opt('regimes', GRID).split(';').filter(Boolean).map((spec) => {
   const [name, rest] = spec.split(':');
@@ -77,6 +78,12 @@ function runOne(r, seed) {
   return res;
 }
 
+/** NR's surgery record (utilization, forced or not, rate) from a finished run's metrics. */
+function surgeryOf(r, seed) {
+  const row = rows(join(out, r.name, `seed${seed}`, 'nr')).find((x) => x.surgery);
+  return row ? row.surgery : null;
+}
+
 const stats = (v) => {
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
@@ -95,9 +102,15 @@ for (const r of regimes) {
 
 const f = (x) => x.toFixed(2);
 const md = [
-  '| regime | width | train images | nominal epochs | λ | monitoring cap | baseline final (mean ± std) | NR final (mean ± std) | NR − baseline | within 1 std | NR surgery after epoch | slowest demo (s) | ≤ 5 min |',
+  '| regime | width | train images | nominal epochs | λ | monitoring cap | baseline final (mean ± std) | NR final (mean ± std) | NR − baseline | within 1 std | NR surgery after epoch (u, rate; * forced) | slowest demo (s) | ≤ 5 min |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...table.map(({ r, res, b, n, pooled, wall, fits, ok }) => `| ${r.name} | ×${r.width} | ${r.trainLimit} | ${r.epochs} | ${r.lambda} | ${r.monitorEpochs} | ${f(b.mean)} ± ${f(b.std)} | ${f(n.mean)} ± ${f(n.std)} | ${f(n.mean - b.mean)} (pooled std ${f(pooled)}) | ${ok ? 'yes' : 'no'} | ${res.map((x) => x.nr.surgeryAfterEpoch ?? '–').join(', ')} | ${wall.toFixed(0)} | ${fits ? 'yes' : 'no'} |`),
+  ...table.map(({ r, res, b, n, pooled, wall, fits, ok }) => {
+    const surg = res.map((x) => {
+      const s = surgeryOf(r, x.seed);
+      return s ? `${s.epoch}${s.forced ? '*' : ''} (${s.utilization.toFixed(2)}, ${s.rate.toFixed(2)})` : '–';
+    }).join('; ');
+    return `| ${r.name} | ×${r.width} | ${r.trainLimit} | ${r.epochs} | ${r.lambda} | ${r.monitorEpochs} | ${f(b.mean)} ± ${f(b.std)} | ${f(n.mean)} ± ${f(n.std)} | ${f(n.mean - b.mean)} (pooled std ${f(pooled)}) | ${ok ? 'yes' : 'no'} | ${surg} | ${wall.toFixed(0)} | ${fits ? 'yes' : 'no'} |`;
+  }),
   '',
   'Per seed (final / best test accuracy %, baseline → NR):',
   '',
