@@ -17,13 +17,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { flag, opt } from './lib/args.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const flag = (name) => argv.includes(`--${name}`);
 
 const cli = opt('cli', join('dist', 'node', 'cli.js'));
 const out = opt('out', join('runs', 'demo-sweep'));

@@ -8,6 +8,7 @@
 // Layout: dy and idx are [planes, OH, OW], dx is [planes, H, W] seen as vec2 pairs, contiguous.
 // Dispatch: ceil(planes·OH·OW / 256) workgroups of 256 (folded into 2-D past 65535).
 #include <lib/index>
+#include <lib/pool_window2>
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> idx: array<i32>;
@@ -19,15 +20,10 @@ struct U { total: u32, oh: u32, ow: u32 }
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = flat_index(wid, nwg, lid, 256u);
   if (o >= u.total) { return; }
-  let plane = o / (u.oh * u.ow);
-  let r = o - plane * u.oh * u.ow;
-  let oy = r / u.ow;
-  let ox = r - oy * u.ow;
+  let win = window2(o, u.oh, u.ow);
   let g = dy[o];
-  let at = u32(idx[o]); // h·W + w inside the plane, W = 2·OW
   let w = 2u * u.ow;
-  let top = (plane * 2u * u.oh + 2u * oy) * u.ow + ox; // vec2 index of (2·oy, 2·ox); a row is OW vec2s
-  let hit = at - (2u * oy * w + 2u * ox); // 0, 1 (top row) or W, W + 1 (bottom row)
-  dx[top] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == 1u), hit <= 1u);
-  dx[top + u.ow] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == w + 1u), hit >= w);
+  let hit = u32(idx[o]) - win.at; // the argmax h·W + w against the window's corner: 0, 1 (top row) or W, W + 1
+  dx[win.top] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == 1u), hit <= 1u);
+  dx[win.top + u.ow] = select(vec2(0.0), select(vec2(g, 0.0), vec2(0.0, g), hit == w + 1u), hit >= w);
 }

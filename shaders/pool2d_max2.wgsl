@@ -8,6 +8,7 @@
 // Dispatch: ceil(planes·OH·OW / 256) workgroups of 256 (folded into 2-D past 65535).
 #include <lib/index>
 #include <lib/float>
+#include <lib/pool_window2>
 
 @group(0) @binding(0) var<storage, read> x: array<vec2<f32>>;
 @group(0) @binding(1) var<storage, read_write> y: array<f32>;
@@ -19,15 +20,11 @@ struct U { total: u32, oh: u32, ow: u32 }
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let o = flat_index(wid, nwg, lid, 256u);
   if (o >= u.total) { return; }
-  let plane = o / (u.oh * u.ow);
-  let r = o - plane * u.oh * u.ow;
-  let oy = r / u.ow;
-  let ox = r - oy * u.ow;
-  let top = (plane * 2u * u.oh + 2u * oy) * u.ow + ox; // vec2 index of (2·oy, 2·ox); a row is OW vec2s
-  let a = x[top];
-  let b = x[top + u.ow];
+  let win = window2(o, u.oh, u.ow);
+  let a = x[win.top];
+  let b = x[win.top + u.ow];
   let w = 2u * u.ow;
-  let at = 2u * oy * w + 2u * ox;
+  let at = win.at;
   var best = a.x;
   var arg = at;
   if (a.y > best || is_nan(a.y)) { best = a.y; arg = at + 1u; }

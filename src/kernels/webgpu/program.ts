@@ -7,6 +7,7 @@
  */
 import indexLib from '../../../shaders/lib/index.wgsl';
 import floatLib from '../../../shaders/lib/float.wgsl';
+import poolWindow2Lib from '../../../shaders/lib/pool_window2.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
 import convPixelsLib from '../../../shaders/lib/conv_pixels.wgsl';
@@ -15,7 +16,7 @@ import type { Storage } from '../../core/backend.js';
 
 const LIBS: Record<string, string> = {
   'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib, 'lib/conv_pixels': convPixelsLib,
-  'lib/bn_center': bnCenterLib, 'lib/float': floatLib,
+  'lib/bn_center': bnCenterLib, 'lib/float': floatLib, 'lib/pool_window2': poolWindow2Lib,
 };
 
 export interface Program {
