@@ -13,6 +13,7 @@ import texSrc from '../../../shaders/conv2d_tex.wgsl';
 import segPackSrc from '../../../shaders/conv2d_tex_seg_pack.wgsl';
 import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
+import dypack4Src from '../../../shaders/conv2d_tex_dypack4.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
@@ -224,11 +225,13 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const ta = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    // Rows of a multiple of 4 pixels go four pixels per invocation (conv2d_tex_dypack4.wgsl).
+    const quads = g.ow % 4 === 0;
     const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
-      key: 'conv2d_tex_dypack', file: 'conv2d_tex_dypack.wgsl', source: dypackSrc,
+      key: quads ? 'conv2d_tex_dypack4' : 'conv2d_tex_dypack', file: quads ? 'conv2d_tex_dypack4.wgsl' : 'conv2d_tex_dypack.wgsl', source: quads ? dypack4Src : dypackSrc,
       inputs: [dy.storage], outputs: [out],
       uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride),
-      workgroups: [cdiv(p.o4, 8), p.xp / 8, nb * g.oh],
+      workgroups: [cdiv(p.o4, 8), quads ? cdiv(p.xp / 4, 8) : p.xp / 8, nb * g.oh],
     }));
     b.run({
       key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
