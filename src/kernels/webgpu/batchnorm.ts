@@ -12,7 +12,6 @@ import { fail } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
-import { groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 import { bnDims } from '../../core/kernels.js';
 
@@ -30,6 +29,8 @@ const reduceWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware 
 // long (all four then share one channel).
 const vecWidth = (hw: number): 1 | 4 => (hw % 4 === 0 ? 4 : 1);
 const vecDefines = (v: 1 | 4) => ({ V: v, VT: v === 4 ? 'vec4<f32>' : 'f32' });
+// The elementwise kernels run one invocation per (n, c) plane (see bn_apply.wgsl).
+const planeGroups = (n: number, c: number): [number] => [Math.ceil((n * c) / 64)];
 // The reductions load four at a time too, and add a load's elements up at the end.
 const hsum = (v: 1 | 4, e: string) => (v === 4 ? `(${e}.x + ${e}.y + ${e}.z + ${e}.w)` : e);
 const reduceDefines = (wg: number, v: 1 | 4) => ({ WG: wg, ...vecDefines(v), HSUM: hsum(v, 'v'), FIRST: v === 4 ? 'v.x' : 'v', HSUM_S: hsum(v, 's'), HSUM_D: hsum(v, 'd') });
@@ -62,15 +63,15 @@ webgpuKernels.register('bnStats', (b, [x, rm, rv], a) => {
 });
 
 webgpuKernels.register('bnApply', (b, [x, mean, stat, w, bias], a) => {
-  const { c, hw } = bnDims(x.shape);
+  const { n, c, hw } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const y: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const v = vecWidth(hw);
   b.run({
     key: `bn_apply/${v}`, file: 'bn_apply.wgsl', source: applySrc, defines: vecDefines(v),
     inputs: [x.storage, mean.storage, stat.storage, a.affine ? w.storage : stat.storage, a.affine ? bias.storage : mean.storage], outputs: [y.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
-    workgroups: groups256(total / v),
+    uniforms: new Uniforms().u32(n * c).u32(c).u32(hw).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
+    workgroups: planeGroups(n, c),
   });
   return y;
 });
@@ -96,15 +97,15 @@ webgpuKernels.register('bnBackwardApply', (b, inputs, a) => {
   // Eval mode needs no reductions; `mean` fills their (unread) bindings.
   const [gsum, gdot] = a.training ? [rest.shift()!, rest.shift()!] : [mean, mean];
   const y = a.relu ? rest.shift()! : dy;
-  const { c, hw, m } = bnDims(x.shape);
+  const { n, c, hw, m } = bnDims(x.shape);
   const total = sizeOf(x.shape);
   const dx: TensorData = { shape: x.shape, dtype: 'float32', storage: b.alloc(total, 'float32') };
   const v = vecWidth(hw);
   b.run({
     key: `bn_backward_apply/${v}`, file: 'bn_backward_apply.wgsl', source: bwdApplySrc, defines: vecDefines(v),
     inputs: [x.storage, dy.storage, mean.storage, stat.storage, w.storage, gsum.storage, gdot.storage, y.storage], outputs: [dx.storage],
-    uniforms: new Uniforms().u32(total / v).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
-    workgroups: groups256(total / v),
+    uniforms: new Uniforms().u32(n * c).u32(c).u32(hw).u32(m).u32(a.fromVar ? 1 : 0).u32(a.affine ? 1 : 0).u32(a.training ? 1 : 0).u32(a.relu ? 1 : 0).f32(a.eps),
+    workgroups: planeGroups(n, c),
   });
   return dx;
 });
