@@ -102,9 +102,9 @@ function stageSegments(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number,
     uniforms: new Uniforms()
       .u32(n0).u32(g.ci).u32(c8).u32(g.h)
       .u32(g.w).u32(seg).u32(len).u32(g.sw)
-      .i32(g.ph).i32(g.pw).u32(hp).u32(rows * len)
+      .i32(g.ph).i32(g.pw).u32(hp).u32(rows)
       .u32(stride),
-    workgroups: [cdiv(rows * len, 64)],
+    workgroups: [cdiv(rows, 64)],
   }));
 }
 
