@@ -4,7 +4,8 @@
 // dy is masked by y > 0 first when relu = 1 (the forward fused a ReLU; y is its output).
 // invstd_c is read directly or, with from_var = 1 (eval mode), computed from the running variance.
 // Layout: x, dy, y are [n, c, hw] contiguous (without relu the host binds dy as y; not read); mean is [2·c] (training) or [c] (eval); stat, gsum, gdot are [c]; M = n·hw.
-// {{VT}} is f32 or vec4<f32> ({{V}} = 1 or 4 elements per load; 4 when hw % 4 == 0): see bn_stats.wgsl.
+// {{VT}} is f32 or vec4<f32> ({{V}} = 1 or 4 elements per load; 4 when hw % 4 == 0) and {{BY_PLANE}}
+// chooses whole planes per invocation (CPU adapters) or a strided walk (GPUs): see bn_stats.wgsl.
 // Dispatch: c workgroups of {{WG}} invocations; strided partial sums, then a workgroup tree reduction.
 #include <lib/bn_center>
 
@@ -28,18 +29,32 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ch = wid.x;
   var s = VT(0.0);
   var d = VT(0.0);
-  // (sample k, position p, in loads) of load j = lid, lid + {{WG}}, …, advanced without a division per load.
   let hwv = u.hw / V;
-  var k = lid / hwv;
-  var p = lid % hwv;
-  for (var j = lid; j < u.m / V; j += {{WG}}u) {
-    let i = (k * u.c + ch) * hwv + p;
-    var g = dy[i];
-    if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
-    s += g;
-    d += g * centered(x[i], ch);
-    p += {{WG}}u;
-    while (p >= hwv) { p -= hwv; k += 1u; }
+  if ({{BY_PLANE}} == 1) {
+    // Whole (n, c) planes per invocation (see bn_stats.wgsl).
+    for (var k = lid; k < u.n; k += {{WG}}u) {
+      let base = (k * u.c + ch) * hwv;
+      for (var t = 0u; t < hwv; t++) {
+        let i = base + t;
+        var g = dy[i];
+        if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
+        s += g;
+        d += g * centered(x[i], ch);
+      }
+    }
+  } else {
+    // (sample k, position p, in loads) of load j = lid, lid + {{WG}}, …, advanced without a division per load.
+    var k = lid / hwv;
+    var p = lid % hwv;
+    for (var j = lid; j < u.m / V; j += {{WG}}u) {
+      let i = (k * u.c + ch) * hwv + p;
+      var g = dy[i];
+      if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
+      s += g;
+      d += g * centered(x[i], ch);
+      p += {{WG}}u;
+      while (p >= hwv) { p -= hwv; k += 1u; }
+    }
   }
   part_sum[lid] = {{HSUM_S}};
   part_dot[lid] = {{HSUM_D}};

@@ -13,8 +13,12 @@
 // a channel). Why vectors: on lavapipe every storage load with a per-lane address is a loop over the
 // lanes, so four elements per load cost less (vgg_mini's MNIST step, profile rounds 2 → 3 in
 // bench/results/profile-train-step.md: bn_stats 14.5 → 11.3 ms, bn_backward_reduce 22.7 → 20.4 ms).
-// Dispatch: c workgroups of {{WG}} invocations; each invocation strides over the channel, then a
-// tree reduction in workgroup memory combines the partial sums.
+// {{BY_PLANE}} 1 (CPU adapters): each invocation sums whole (n, c) planes k = lid, lid + {{WG}}, …, a
+// contiguous run each; 0 (GPUs): invocations stride over the channel's elements, so that neighbours
+// read neighbours. Why planes on CPUs: lavapipe pays per loop iteration of an invocation, and the
+// strided walk's cursor costs more than the load (vgg_mini's MNIST step: see bench/results).
+// Dispatch: c workgroups of {{WG}} invocations, then a tree reduction in workgroup memory combines the
+// partial sums.
 alias VT = {{VT}};
 const V = {{V}}u;
 @group(0) @binding(0) var<storage, read> x: array<VT>;
@@ -60,19 +64,37 @@ fn wg_sum(v: f32, lid: u32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let ch = wid.x;
   let shift = first(x[ch * (u.hw / V)]);
+  let hwv = u.hw / V;
   var s = VT(0.0);
-  var p = cursor(lid);
-  for (var j = lid; j < u.m / V; j += {{WG}}u) {
-    s += at(ch, p) - VT(shift);
-    p = advance(p);
+  if ({{BY_PLANE}} == 1) {
+    for (var k = lid; k < u.n; k += {{WG}}u) {
+      let base = (k * u.c + ch) * hwv;
+      for (var t = 0u; t < hwv; t++) { s += x[base + t] - VT(shift); }
+    }
+  } else {
+    var p = cursor(lid);
+    for (var j = lid; j < u.m / V; j += {{WG}}u) {
+      s += at(ch, p) - VT(shift);
+      p = advance(p);
+    }
   }
   let delta = wg_sum(hsum(s), lid) / f32(u.m);
   var q = VT(0.0);
-  p = cursor(lid);
-  for (var j = lid; j < u.m / V; j += {{WG}}u) {
-    let d = (at(ch, p) - VT(shift)) - VT(delta);
-    q += d * d;
-    p = advance(p);
+  if ({{BY_PLANE}} == 1) {
+    for (var k = lid; k < u.n; k += {{WG}}u) {
+      let base = (k * u.c + ch) * hwv;
+      for (var t = 0u; t < hwv; t++) {
+        let d = (x[base + t] - VT(shift)) - VT(delta);
+        q += d * d;
+      }
+    }
+  } else {
+    var p = cursor(lid);
+    for (var j = lid; j < u.m / V; j += {{WG}}u) {
+      let d = (at(ch, p) - VT(shift)) - VT(delta);
+      q += d * d;
+      p = advance(p);
+    }
   }
   let variance = wg_sum(hsum(q), lid) / f32(u.m);
   if (lid == 0u) {

@@ -33,7 +33,9 @@ const vecDefines = (v: 1 | 4) => ({ V: v, VT: v === 4 ? 'vec4<f32>' : 'f32' });
 const planeGroups = (n: number, c: number): [number] => [Math.ceil((n * c) / 64)];
 // The reductions load four at a time too, and add a load's elements up at the end.
 const hsum = (v: 1 | 4, e: string) => (v === 4 ? `(${e}.x + ${e}.y + ${e}.z + ${e}.w)` : e);
-const reduceDefines = (wg: number, v: 1 | 4) => ({ WG: wg, ...vecDefines(v), HSUM: hsum(v, 'v'), FIRST: v === 4 ? 'v.x' : 'v', HSUM_S: hsum(v, 's'), HSUM_D: hsum(v, 'd') });
+// Whole planes per invocation with the CPU adapters' workgroup of 64, a strided walk with the GPUs'
+// 256 (the tests force each size, so both run everywhere).
+const reduceDefines = (wg: number, v: 1 | 4) => ({ WG: wg, BY_PLANE: wg === 64 ? 1 : 0, ...vecDefines(v), HSUM: hsum(v, 'v'), FIRST: v === 4 ? 'v.x' : 'v', HSUM_S: hsum(v, 's'), HSUM_D: hsum(v, 'd') });
 
 function channels(b: WebGPUBackend, op: string, c: number): number {
   if (c > b.device.limits.maxComputeWorkgroupsPerDimension) fail(op, `${c} channels exceed the ${b.device.limits.maxComputeWorkgroupsPerDimension} workgroups of one dispatch dimension`);
