@@ -5,33 +5,39 @@
 //   channel is ≥ O. XP = 4·W4e: rows padded to whole pairs of quads, as the input staging is.
 // Layout: dy is NCHW (contiguous); the staged region (buffer rows of `stride` texels, then copied
 //   into the texture by tex-stage.ts) is ceil(O / 4) texels wide, nb·OH·XP rows high.
-// Work split: a workgroup of 64 stages 8 texels × 8 columns x of one output row (nl, y); the row
-//   comes from the workgroup id (no per-lane division for it).
-// Dispatch: (ceil(O4 / 8), XP / 8, nb·OH) workgroups of 64.
+// Work split: one invocation per (texel column o4, output row), looping over the row's XP pixels.
+//   Why: on lavapipe an invocation's fixed costs dominate a one-texel kernel (see
+//   conv2d_tex_seg_pack.wgsl).
+// Dispatch: ceil(O4·nb·OH / 64) workgroups of 64 (folded into 2-D).
+#include <lib/index>
+
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
-struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32 }
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o4 = wid.x * 8u + (lid & 7u);
-  let x = wid.y * 8u + (lid >> 3u);
-  if (o4 >= u.o4) { return; }
-  let nl = wid.z / u.oh;
-  let y = wid.z - nl * u.oh;
-  var v = vec4<f32>(0.0);
-  if (x < u.ow) {
-    let plane = u.oh * u.ow;
-    let base = (u.n0 + nl) * u.o * plane + y * u.ow + x;
-    for (var t = 0u; t < 4u; t++) {
-      let o = 4u * o4 + t;
-      if (o < u.o) { v[t] = dy[base + o * plane]; }
-    }
-  }
-  // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let e = flat_index(wid, nwg, lid, 64u);
+  let r = e / u.o4; // output row nl·OH + y of the chunk
+  let o4 = e - r * u.o4;
+  if (r >= u.rows) { return; }
+  let nl = r / u.oh;
+  let y = r - nl * u.oh;
+  let plane = u.oh * u.ow;
+  let base = (u.n0 + nl) * u.o * plane + y * u.ow;
   let seg = u.xp / 4u;
-  let q = x / seg;
-  out[(wid.z * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = v;
+  for (var x = 0u; x < u.xp; x++) {
+    var v = vec4<f32>(0.0);
+    if (x < u.ow) {
+      for (var t = 0u; t < 4u; t++) {
+        let o = 4u * o4 + t;
+        if (o < u.o) { v[t] = dy[base + o * plane + x]; }
+      }
+    }
+    // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
+    let q = x / seg;
+    out[(r * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = v;
+  }
 }

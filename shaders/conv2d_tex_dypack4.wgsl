@@ -6,37 +6,42 @@
 //   0 where x ≥ OW or the channel is ≥ O; XP = 4·W4e (see conv2d_tex_dypack.wgsl).
 // Layout: dy is NCHW (contiguous) seen as vec4s (OW % 4 == 0, so a row's quads are aligned); the
 //   staged region (buffer rows of `stride` texels) is ceil(O / 4) texels wide, nb·OH·XP rows high.
-// Work split: a workgroup of 64 stages 8 texels × 8 pixel quads of one output row (nl, y).
-// Dispatch: (ceil(O4 / 8), ceil(W4e / 8), nb·OH) workgroups of 64.
+// Work split: one invocation per (texel column o4, output row), looping over the row's pixel quads.
+// Dispatch: ceil(O4·nb·OH / 64) workgroups of 64 (folded into 2-D).
+#include <lib/index>
+
 @group(0) @binding(0) var<storage, read> dy: array<vec4<f32>>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
-struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32 }
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o4 = wid.x * 8u + (lid & 7u);
-  let xq = wid.y * 8u + (lid >> 3u); // pixels 4·xq .. 4·xq + 3
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let e = flat_index(wid, nwg, lid, 64u);
+  let r = e / u.o4; // output row nl·OH + y of the chunk
+  let o4 = e - r * u.o4;
+  if (r >= u.rows) { return; }
+  let nl = r / u.oh;
+  let y = r - nl * u.oh;
   let seg = u.xp / 4u;
-  if (o4 >= u.o4 || xq >= seg) { return; }
-  let nl = wid.z / u.oh;
-  let y = wid.z - nl * u.oh;
-  // Rows of four channels (0 past O or past the row's end).
-  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  if (4u * xq < u.ow) {
-    let plane = u.oh * u.ow / 4u;
-    let base = (u.n0 + nl) * u.o * plane + (y * u.ow) / 4u + xq;
-    let o = 4u * o4;
-    if (o < u.o) { c0 = dy[base + o * plane]; }
-    if (o + 1u < u.o) { c1 = dy[base + (o + 1u) * plane]; }
-    if (o + 2u < u.o) { c2 = dy[base + (o + 2u) * plane]; }
-    if (o + 3u < u.o) { c3 = dy[base + (o + 3u) * plane]; }
-  }
-  // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
-  for (var p = 0u; p < 4u; p++) {
-    let x = 4u * xq + p;
-    let q = x / seg;
-    out[(wid.z * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = vec4<f32>(c0[p], c1[p], c2[p], c3[p]);
+  let plane = u.oh * u.ow / 4u;
+  let o = 4u * o4;
+  for (var xq = 0u; xq < seg; xq++) { // pixels 4·xq .. 4·xq + 3
+    // Rows of four channels (0 past O or past the row's end).
+    var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+    if (4u * xq < u.ow) {
+      let base = (u.n0 + nl) * u.o * plane + (y * u.ow) / 4u + xq;
+      if (o < u.o) { c0 = dy[base + o * plane]; }
+      if (o + 1u < u.o) { c1 = dy[base + (o + 1u) * plane]; }
+      if (o + 2u < u.o) { c2 = dy[base + (o + 2u) * plane]; }
+      if (o + 3u < u.o) { c3 = dy[base + (o + 3u) * plane]; }
+    }
+    // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
+    for (var p = 0u; p < 4u; p++) {
+      let x = 4u * xq + p;
+      let q = x / seg;
+      out[(r * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = vec4<f32>(c0[p], c1[p], c2[p], c3[p]);
+    }
   }
 }

@@ -230,8 +230,8 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
     const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
       key: quads ? 'conv2d_tex_dypack4' : 'conv2d_tex_dypack', file: quads ? 'conv2d_tex_dypack4.wgsl' : 'conv2d_tex_dypack.wgsl', source: quads ? dypack4Src : dypackSrc,
       inputs: [dy.storage], outputs: [out],
-      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride),
-      workgroups: [cdiv(p.o4, 8), quads ? cdiv(p.xp / 4, 8) : p.xp / 8, nb * g.oh],
+      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride).u32(nb * g.oh),
+      workgroups: [cdiv(p.o4 * nb * g.oh, 64)],
     }));
     b.run({
       key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
