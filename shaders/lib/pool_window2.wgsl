@@ -1,13 +1,11 @@
-// The 2×2 stride-2 window of output element o of an OH × OW pooling that tiles its input exactly
-// (pool2d_max2, pool2d_backward_max2; included with `#include <lib/pool_window2>`).
-// `top`: the vec2 index of the window's top-left input pair (an input row is OW vec2s, the row below
-// is top + OW); `at`: the flat position (2·oy)·W + 2·ox of that element in its plane, W = 2·OW.
-struct Window2 { top: u32, at: u32 }
+// Output row orow (= plane·OH + oy) of an OH × OW pooling over 2×2 windows of stride 2 that tiles its
+// input exactly (pool2d_max2, pool2d_backward_max2; included with `#include <lib/pool_window2>`).
+// The window of column ox has its top-left input pair at vec2 index `top + ox` (an input row is OW
+// vec2s, the row below is + OW) and its top-left element at flat position `at + 2·ox` in the plane
+// ((2·oy)·W + 2·ox, W = 2·OW).
+struct Row2 { top: u32, at: u32 }
 
-fn window2(o: u32, oh: u32, ow: u32) -> Window2 {
-  let plane = o / (oh * ow);
-  let r = o - plane * oh * ow;
-  let oy = r / ow;
-  let ox = r - oy * ow;
-  return Window2((plane * 2u * oh + 2u * oy) * ow + ox, 4u * oy * ow + 2u * ox);
+fn row2(orow: u32, oh: u32, ow: u32) -> Row2 {
+  let oy = orow % oh;
+  return Row2(2u * orow * ow, 4u * oy * ow);
 }

@@ -35,7 +35,7 @@ webgpuKernels.register('pool2d', (b, [x], a) => {
   if (max && isMax2(a, h, w)) {
     b.run({
       key: 'pool2d_max2', file: 'pool2d_max2.wgsl', source: poolMax2Src,
-      inputs: [x.storage], outputs: [y.storage, idx.storage], uniforms: new Uniforms().u32(total).u32(a.outH).u32(a.outW), workgroups: groups256(total),
+      inputs: [x.storage], outputs: [y.storage, idx.storage], uniforms: new Uniforms().u32(n * c * a.outH).u32(a.outH).u32(a.outW), workgroups: [Math.ceil((n * c * a.outH) / 64)],
     });
     return [y, idx];
   }
@@ -63,7 +63,7 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
     const windows = sizeOf(dy.shape);
     b.run({
       key: 'pool2d_backward_max2', file: 'pool2d_backward_max2.wgsl', source: poolBwdMax2Src,
-      inputs: [dy.storage, idx!.storage], outputs: [dx.storage], uniforms: new Uniforms().u32(windows).u32(a.outH).u32(a.outW), workgroups: groups256(windows),
+      inputs: [dy.storage, idx!.storage], outputs: [dx.storage], uniforms: new Uniforms().u32(windows / a.outW).u32(a.outH).u32(a.outW), workgroups: [Math.ceil(windows / a.outW / 64)],
     });
     return dx;
   }
