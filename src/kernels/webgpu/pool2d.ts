@@ -6,6 +6,7 @@ import poolSrc from '../../../shaders/pool2d.wgsl';
 import poolBwdSrc from '../../../shaders/pool2d_backward.wgsl';
 import poolBwdMax2Src from '../../../shaders/pool2d_backward_max2.wgsl';
 import poolMax2Src from '../../../shaders/pool2d_max2.wgsl';
+import poolBwdGlobalSrc from '../../../shaders/pool2d_backward_global.wgsl';
 import type { TensorData } from '../../core/backend.js';
 import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
@@ -64,6 +65,14 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
     b.run({
       key: 'pool2d_backward_max2', file: 'pool2d_backward_max2.wgsl', source: poolBwdMax2Src,
       inputs: [dy.storage, idx!.storage], outputs: [dx.storage], uniforms: new Uniforms().u32(windows / a.outW).u32(a.outH).u32(a.outW), workgroups: [Math.ceil(windows / a.outW / 64)],
+    });
+    return dx;
+  }
+  if (a.mode === 'adaptive' && a.outH === 1 && a.outW === 1) {
+    const planes = sizeOf(dy.shape);
+    b.run({
+      key: 'pool2d_backward_global', file: 'pool2d_backward_global.wgsl', source: poolBwdGlobalSrc,
+      inputs: [dy.storage], outputs: [dx.storage], uniforms: new Uniforms().u32(planes).u32(h * w), workgroups: [Math.ceil(planes / 64)],
     });
     return dx;
   }
