@@ -21,7 +21,7 @@ webgpuKernels.register('sgdUpdate', (b, [grad, param, buf], a) => {
     key: `sgd/${withBuf ? 1 : 0}`, file: 'sgd.wgsl', source: sgdSrc, defines: { MOMENTUM: withBuf ? 1 : 0 },
     inputs: [grad.storage], outputs: [param.storage, bufStorage],
     uniforms: new Uniforms().u32(n).u32(a.first ? 1 : 0).u32(a.nesterov ? 1 : 0).f32(a.lr).f32(a.momentum).f32(1 - a.dampening).f32(a.weightDecay).f32(a.l1),
-    workgroups: groups256(n),
+    workgroups: [Math.ceil(n / (64 * 16))], // 16 elements per invocation (sgd.wgsl)
   });
   if (!withBuf) b.release(bufStorage);
   return [];
