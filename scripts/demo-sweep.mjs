@@ -19,7 +19,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flag, opt } from './lib/args.mjs';
 
-
 const cli = opt('cli', join('dist', 'node', 'cli.js'));
 const out = opt('out', join('runs', 'demo-sweep'));
 const seeds = opt('seeds', '0,1,2').split(',').map(Number);
@@ -62,10 +61,9 @@ function runOne(r, seed) {
   const variant = (label) => {
     const m = rows(join(dir, label));
     const last = m[m.length - 1];
-    const surgery = m.findIndex((x) => x.utilization !== undefined && x.lambda === 0);
     return {
       finalAcc: 100 * last.testAcc, bestAcc: 100 * Math.max(...m.map((x) => x.testAcc)), epochs: m.length, params: last.params,
-      seconds: m.reduce((s, x) => s + x.seconds, 0), ...(label === 'nr' ? { surgeryAfterEpoch: surgery > 0 ? surgery : null } : {}),
+      seconds: m.reduce((s, x) => s + x.seconds, 0),
     };
   };
   const res = { regime: r, seed, wall, baseline: variant('baseline'), nr: variant('nr') };

@@ -24,7 +24,6 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { basename, dirname, join } from 'node:path';
 import { argv, flag, opt } from './lib/args.mjs';
 
-
 if (flag('real-data')) {
   await realData();
 } else {

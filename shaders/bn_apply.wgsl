@@ -11,6 +11,7 @@
 // per plane, vgg_mini's MNIST step spends 5 ms here instead of 19 (same-machine A/B).
 // Dispatch: ceil(n·c / 64) workgroups of 64 (folded into 2-D past 65535).
 #include <lib/index>
+#include <lib/bn_center>
 
 @group(0) @binding(0) var<storage, read> x: array<VT>;
 @group(0) @binding(1) var<storage, read> mean: array<f32>;
@@ -32,15 +33,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var scale = VT(invstd);
   var shift = VT(0.0);
   if (u.affine == 1u) { scale = scale * w[ch]; shift = VT(b[ch]); }
-  // x − mean: the training mean's pair (K, δ) subtracted one after the other (see lib/bn_center); the
-  // eval mean is the running mean alone (mean holds C values then).
-  let m0 = VT(mean[ch]);
-  var m1 = VT(0.0);
-  if (u.from_var == 0u) { m1 = VT(mean[u.c + ch]); }
+  let m = mean_of(ch);
   let hwv = u.hw / {{V}}u;
   for (var s = 0u; s < hwv; s++) {
     let i = plane * hwv + s;
-    var v = ((x[i] - m0) - m1) * scale + shift;
+    var v = centered(x[i], m) * scale + shift;
     if (u.relu == 1u) { v = max(v, VT(0.0)); }
     y[i] = v;
   }

@@ -38,12 +38,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var gs = VT(0.0);
   var gd = VT(0.0);
   if (u.training == 1u) { gs = VT(gsum[ch] * inv_m); gd = VT(gdot[ch] * inv_m); }
+  let m = mean_of(ch);
   let hwv = u.hw / {{V}}u;
   for (var s = 0u; s < hwv; s++) {
     let i = plane * hwv + s;
     var g = dy[i];
     if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
-    if (u.training == 1u) { g = g - gs - (centered(x[i], ch) * invstd) * gd; }
+    if (u.training == 1u) { g = g - gs - (centered(x[i], m) * invstd) * gd; }
     dx[i] = g * scale;
   }
 }

@@ -21,6 +21,9 @@ const V = {{V}}u;
 struct U { n: u32, c: u32, hw: u32, m: u32, from_var: u32, relu: u32, eps: f32 }
 @group(0) @binding(7) var<uniform> u: U;
 
+// The sum of a load's elements.
+fn hsum(v: VT) -> f32 { return {{HSUM}}; }
+
 var<workgroup> part_sum: array<f32, {{WG}}>;
 var<workgroup> part_dot: array<f32, {{WG}}>;
 
@@ -29,6 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let ch = wid.x;
   var s = VT(0.0);
   var d = VT(0.0);
+  let m = mean_of(ch);
   let hwv = u.hw / V;
   if ({{BY_PLANE}} == 1) {
     // Whole (n, c) planes per invocation (see bn_stats.wgsl).
@@ -39,7 +43,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         var g = dy[i];
         if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
         s += g;
-        d += g * centered(x[i], ch);
+        d += g * centered(x[i], m);
       }
     }
   } else {
@@ -51,13 +55,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var g = dy[i];
       if (u.relu == 1u) { g = select(VT(0.0), g, y[i] > VT(0.0)); }
       s += g;
-      d += g * centered(x[i], ch);
+      d += g * centered(x[i], m);
       p += {{WG}}u;
       while (p >= hwv) { p -= hwv; k += 1u; }
     }
   }
-  part_sum[lid] = {{HSUM_S}};
-  part_dot[lid] = {{HSUM_D}};
+  part_sum[lid] = hsum(s);
+  part_dot[lid] = hsum(d);
   workgroupBarrier();
   for (var k = {{WG}}u / 2u; k > 0u; k = k / 2u) {
     if (lid < k) {

@@ -16,7 +16,8 @@
 // {{BY_PLANE}} 1 (CPU adapters): each invocation sums whole (n, c) planes k = lid, lid + {{WG}}, …, a
 // contiguous run each; 0 (GPUs): invocations stride over the channel's elements, so that neighbours
 // read neighbours. Why planes on CPUs: lavapipe pays per loop iteration of an invocation, and the
-// strided walk's cursor costs more than the load (vgg_mini's MNIST step: see bench/results).
+// strided walk's cursor costs more than the load (vgg_mini's MNIST step, same-machine A/B: bn_stats
+// and bn_backward_reduce 27.3/25.7 → 15.0/15.9 ms).
 // Dispatch: c workgroups of {{WG}} invocations, then a tree reduction in workgroup memory combines the
 // partial sums.
 alias VT = {{VT}};

@@ -1,4 +1,5 @@
-/** The command-line reading the experiment scripts share: `--name value` options and `--name` flags. */
+// The command-line reading the experiment scripts share: `--name value` options and `--name` flags.
+
 /** The arguments after the script's path. */
 export const argv = process.argv.slice(2);
 

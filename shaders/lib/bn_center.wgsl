@@ -5,7 +5,14 @@
 // alone. The including file declares `alias VT` (f32 or vec4<f32>), binds `mean` and has `u.c`,
 // `u.from_var` in its uniforms.
 
-fn centered(v: VT, ch: u32) -> VT {
-  if (u.from_var == 1u) { return v - VT(mean[ch]); }
-  return (v - VT(mean[ch])) - VT(mean[u.c + ch]);
+// The channel's mean as (K, δ): the training pair, or (running mean, 0) in eval mode (mean then holds
+// C values only, so δ is not read). Kernels load it once per channel, outside their element loops.
+fn mean_of(ch: u32) -> vec2<f32> {
+  if (u.from_var == 1u) { return vec2<f32>(mean[ch], 0.0); }
+  return vec2<f32>(mean[ch], mean[u.c + ch]);
+}
+
+// v − mean, K first and then δ.
+fn centered(v: VT, m: vec2<f32>) -> VT {
+  return (v - VT(m.x)) - VT(m.y);
 }

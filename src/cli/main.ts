@@ -234,10 +234,9 @@ async function cmdDemo(o: ParsedOptions, io: Io): Promise<number> {
       const last = r.history[r.history.length - 1];
       if (r.summary) io.err(`${r.summary}\n`);
       // Effective: all parameters minus weights that are zero by construction (Scheme A's cross blocks),
-      // from the plugin's effective conv count when it reports one.
-      const convDense = r.model.convBnUnits().reduce((s, u) => s + u.conv.weight.size, 0);
+      // from the plugin's conv counts when it reports them.
       const params = last.params as number;
-      const effective = typeof last.effectiveParams === 'number' ? params - convDense + last.effectiveParams : params;
+      const effective = typeof last.effectiveParams === 'number' ? params - (last.convParams as number) + last.effectiveParams : params;
       const sp = DEMO.spread?.finalAcc[v.label];
       const regimeMatches = DEMO.spread !== null && o.width === DEMO.width && o['train-limit'] === DEMO.trainLimit && o['test-limit'] === DEMO.testLimit
         && o.epochs === DEMO.epochs && o.lambda === DEMO.lambda && o['monitor-epochs'] === DEMO.monitorEpochs;

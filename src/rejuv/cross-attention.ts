@@ -34,11 +34,6 @@ export class CrossAttentionConv2d extends Conv2d {
     this.cross = noGrad(() => keep(tidy(() => sub(ones(diag.shape), diag))));
   }
 
-  /** The block-diagonal mask M (read-only view; owned here). */
-  get ownMask(): Tensor {
-    return this.own;
-  }
-
   override set weightMask(m: Tensor | null) {
     if (m !== null) fail('CrossAttentionConv2d.weightMask', 'Scheme B splits its weight with its own masks; install Scheme A on a plain Conv2d instead');
   }

@@ -25,17 +25,18 @@ export function setBnReduceWorkgroup(size: 64 | 256 | null): void {
 }
 const reduceWG = (b: WebGPUBackend): number => forcedWG ?? (b.info().isSoftware ? 64 : 256);
 
-// The elementwise kernels take four elements per invocation when a channel's plane is a multiple of 4
-// long (all four then share one channel).
+// The kernels load four elements at a time when a channel's plane is a multiple of 4 long (all four
+// then share one channel).
 const vecWidth = (hw: number): 1 | 4 => (hw % 4 === 0 ? 4 : 1);
 const vecDefines = (v: 1 | 4) => ({ V: v, VT: v === 4 ? 'vec4<f32>' : 'f32' });
 // The elementwise kernels run one invocation per (n, c) plane (see bn_apply.wgsl).
 const planeGroups = (n: number, c: number): [number] => [Math.ceil((n * c) / 64)];
-// The reductions load four at a time too, and add a load's elements up at the end.
-const hsum = (v: 1 | 4, e: string) => (v === 4 ? `(${e}.x + ${e}.y + ${e}.z + ${e}.w)` : e);
-// Whole planes per invocation with the CPU adapters' workgroup of 64, a strided walk with the GPUs'
-// 256 (the tests force each size, so both run everywhere).
-const reduceDefines = (wg: number, v: 1 | 4) => ({ WG: wg, BY_PLANE: wg === 64 ? 1 : 0, ...vecDefines(v), HSUM: hsum(v, 'v'), FIRST: v === 4 ? 'v.x' : 'v', HSUM_S: hsum(v, 's'), HSUM_D: hsum(v, 'd') });
+// The reductions add a load's elements up at the end (HSUM, of `v`), and take whole planes per
+// invocation with the CPU adapters' workgroup of 64, a strided walk with the GPUs' 256 (the tests
+// force each size, so both run everywhere).
+const reduceDefines = (wg: number, v: 1 | 4) => ({
+  WG: wg, BY_PLANE: wg === 64 ? 1 : 0, ...vecDefines(v), HSUM: v === 4 ? 'v.x + v.y + v.z + v.w' : 'v', FIRST: v === 4 ? 'v.x' : 'v',
+});
 
 function channels(b: WebGPUBackend, op: string, c: number): number {
   if (c > b.device.limits.maxComputeWorkgroupsPerDimension) fail(op, `${c} channels exceed the ${b.device.limits.maxComputeWorkgroupsPerDimension} workgroups of one dispatch dimension`);

@@ -54,12 +54,6 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
   const [, , h, w] = a.inShape;
   const total = sizeOf(a.inShape);
   const dx: TensorData = { shape: a.inShape, dtype: 'float32', storage: b.alloc(total, 'float32') };
-  // Windows that tile the input exactly take the one-lookup path (see the shader); adaptive windows
-  // are then sh × sw with sh = H / OH (and mean over exactly that many elements).
-  const adaptiveTiles = a.mode === 'adaptive' && h % a.outH === 0 && w % a.outW === 0;
-  const fullWindows = a.outH * a.sh <= h && a.outW * a.sw <= w;
-  const tiled = adaptiveTiles || (a.mode !== 'adaptive' && a.kh === a.sh && a.kw === a.sw && a.ph === 0 && a.pw === 0 && fullWindows);
-  const geom = adaptiveTiles ? { ...a, kh: h / a.outH, sh: h / a.outH, kw: w / a.outW, sw: w / a.outW, ph: 0, pw: 0 } : a;
   if (a.mode === 'max' && isMax2(a, h, w)) {
     const windows = sizeOf(dy.shape);
     b.run({
@@ -76,6 +70,12 @@ webgpuKernels.register('pool2dBackward', (b, [dy, idx], a) => {
     });
     return dx;
   }
+  // The general kernel. Windows that tile the input exactly take its one-lookup path (see the
+  // shader); adaptive windows are then sh × sw with sh = H / OH (mean over exactly that many).
+  const adaptiveTiles = a.mode === 'adaptive' && h % a.outH === 0 && w % a.outW === 0;
+  const fullWindows = a.outH * a.sh <= h && a.outW * a.sw <= w;
+  const tiled = adaptiveTiles || (a.mode !== 'adaptive' && a.kh === a.sh && a.kw === a.sw && a.ph === 0 && a.pw === 0 && fullWindows);
+  const geom = adaptiveTiles ? { ...a, kh: h / a.outH, sh: h / a.outH, kw: w / a.outW, sw: w / a.outW, ph: 0, pw: 0 } : a;
   b.run({
     key: `pool2d_backward/${a.mode}${tiled ? '/tiled' : ''}`, file: 'pool2d_backward.wgsl', source: poolBwdSrc, defines: { MODE: POOL_CODE[a.mode], TILED: tiled ? 1 : 0 },
     inputs: [dy.storage, (idx ?? dy).storage], outputs: [dx.storage], uniforms: poolUniforms(total, h, w, geom), workgroups: groups256(total),
