@@ -10,6 +10,7 @@
 //   conv2d_tex_seg_pack.wgsl).
 // Dispatch: ceil(O4·nb·OH / 64) workgroups of 64 (folded into 2-D).
 #include <lib/index>
+#include <lib/dy_rows>
 
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
@@ -27,7 +28,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let y = r - nl * u.oh;
   let plane = u.oh * u.ow;
   let base = (u.n0 + nl) * u.o * plane + y * u.ow;
-  let seg = u.xp / 4u;
   for (var x = 0u; x < u.xp; x++) {
     var v = vec4<f32>(0.0);
     if (x < u.ow) {
@@ -36,8 +36,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         if (o < u.o) { v[t] = dy[base + o * plane + x]; }
       }
     }
-    // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
-    let q = x / seg;
-    out[(r * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = v;
+    out[dy_staged_row(r, x, u.xp) * u.stride + o4] = v;
   }
 }

@@ -9,6 +9,7 @@
 // Work split: one invocation per (texel column o4, output row), looping over the row's pixel quads.
 // Dispatch: ceil(O4·nb·OH / 64) workgroups of 64 (folded into 2-D).
 #include <lib/index>
+#include <lib/dy_rows>
 
 @group(0) @binding(0) var<storage, read> dy: array<vec4<f32>>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
@@ -24,10 +25,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (r >= u.rows) { return; }
   let nl = r / u.oh;
   let y = r - nl * u.oh;
-  let seg = u.xp / 4u;
   let plane = u.oh * u.ow / 4u;
   let o = 4u * o4;
-  for (var xq = 0u; xq < seg; xq++) { // pixels 4·xq .. 4·xq + 3
+  for (var xq = 0u; xq < u.xp / 4u; xq++) { // pixels 4·xq .. 4·xq + 3
     // Rows of four channels (0 past O or past the row's end).
     var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
     if (4u * xq < u.ow) {
@@ -37,11 +37,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       if (o + 2u < u.o) { c2 = dy[base + (o + 2u) * plane]; }
       if (o + 3u < u.o) { c3 = dy[base + (o + 3u) * plane]; }
     }
-    // Pixel x = x4 + q·W4e goes to row 4·x4 + q, the order of the staged input's quads.
     for (var p = 0u; p < 4u; p++) {
-      let x = 4u * xq + p;
-      let q = x / seg;
-      out[(r * u.xp + 4u * (x - q * seg) + q) * u.stride + o4] = vec4<f32>(c0[p], c1[p], c2[p], c3[p]);
+      out[dy_staged_row(r, 4u * xq + p, u.xp) * u.stride + o4] = vec4<f32>(c0[p], c1[p], c2[p], c3[p]);
     }
   }
 }

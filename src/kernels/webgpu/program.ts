@@ -8,6 +8,7 @@
 import indexLib from '../../../shaders/lib/index.wgsl';
 import floatLib from '../../../shaders/lib/float.wgsl';
 import poolWindow2Lib from '../../../shaders/lib/pool_window2.wgsl';
+import dyRowsLib from '../../../shaders/lib/dy_rows.wgsl';
 import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
 import convPixelsLib from '../../../shaders/lib/conv_pixels.wgsl';
@@ -16,7 +17,7 @@ import type { Storage } from '../../core/backend.js';
 
 const LIBS: Record<string, string> = {
   'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib, 'lib/conv_pixels': convPixelsLib,
-  'lib/bn_center': bnCenterLib, 'lib/float': floatLib, 'lib/pool_window2': poolWindow2Lib,
+  'lib/bn_center': bnCenterLib, 'lib/float': floatLib, 'lib/pool_window2': poolWindow2Lib, 'lib/dy_rows': dyRowsLib,
 };
 
 export interface Program {
