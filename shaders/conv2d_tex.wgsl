@@ -7,7 +7,8 @@
 // ceil(OW / 4), so that every tap of every column of the quad is one texel.
 // Layout: ta: texel (k / 4, o), k = tap·C8 + c (rows past O are zero). tb: texel (sw·x4 + j·dw,
 //   (nl·C8 + c)·HP + sh·y + i·dh) holds what tap (i, j) reads for the quad x4 of output row y.
-//   out is NCHW; this dispatch writes images n0 .. n0 + nb − 1.
+//   out is NCHW with OT channels, of which this dispatch writes o0 .. o0 + O − 1 (one block of a
+//   block-diagonal conv; all of them for a dense one) of images n0 .. n0 + nb − 1; bias[bo + o].
 // Work split: a workgroup is one subgroup of 8 lanes and owns {{TM}} output channels × 8 quads of
 //   output pixels (quads count W4 per output row, so lanes may span rows and images); lane l's quad
 //   q = 8·wid.y + l. Lanes past the last quad fetch a valid one and store nothing (subgroupBroadcast
@@ -25,15 +26,16 @@ struct U {
   o: u32, c8: u32, taps: u32, kw: u32,
   sh: u32, dh: u32, hp: u32, w4: u32,
   oh: u32, ow: u32, quads: u32, n0: u32,
-  sw: u32, dw: u32,
+  sw: u32, dw: u32, o0: u32, ot: u32,
+  bo: u32,
 }
 @group(0) @binding(4) var<uniform> u: U;
 
 // Stores output channel r of this lane's quad (columns x4 + t·W4 of row y of image n), bias added.
 fn put(n: u32, r: u32, y: u32, x4: u32, ok: bool, v: vec4<f32>) {
   if (!ok || r >= u.o) { return; }
-  let base = ((n * u.o + r) * u.oh + y) * u.ow + x4;
-  let b = bias[r];
+  let base = ((n * u.ot + u.o0 + r) * u.oh + y) * u.ow + x4;
+  let b = bias[u.bo + r];
   for (var t = 0u; t < 4u; t++) {
     if (x4 + t * u.w4 < u.ow) { out[base + t * u.w4] = v[t] + b; }
   }

@@ -1,9 +1,10 @@
 // Stages conv2d's output gradient for conv2d_tex_wgrad.wgsl, a chunk of nb images from image n0, as
 // the B operand of the weight-gradient GEMM (rows are output pixels, texels 4 output channels):
-//   texel (o4, (nl·OH + y)·XP + 4·(x mod W4e) + x div W4e) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ]
+//   texel (o4, (nl·OH + y)·XP + 4·(x mod W4e) + x div W4e) = [ dy[n0 + nl, o0 + 4·o4 + t, y, x] for t < 4 ]
 //   (the pixel order of the staged input's segments, conv2d_tex_seg_pack.wgsl), 0 where x ≥ OW or the
 //   channel is ≥ O. XP = 4·W4e: rows padded to whole pairs of quads, as the input staging is.
-// Layout: dy is NCHW (contiguous); the staged region (buffer rows of `stride` texels, then copied
+//   Channels o0 .. o0 + O − 1 of dy's OT: one block of a block-diagonal conv (all of them for a dense one).
+// Layout: dy is NCHW (contiguous, OT channels); the staged region (buffer rows of `stride` texels, then copied
 //   into the texture by tex-stage.ts) is ceil(O / 4) texels wide, nb·OH·XP rows high.
 // Work split: one invocation per (texel column o4, output row), looping over the row's XP pixels.
 //   Why: on lavapipe an invocation's fixed costs dominate a one-texel kernel (see
@@ -15,7 +16,7 @@
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
-struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32 }
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32, o0: u32, ot: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -27,7 +28,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let nl = r / u.oh;
   let y = r - nl * u.oh;
   let plane = u.oh * u.ow;
-  let base = (u.n0 + nl) * u.o * plane + y * u.ow;
+  let base = ((u.n0 + nl) * u.ot + u.o0) * plane + y * u.ow;
   for (var x = 0u; x < u.xp; x++) {
     var v = vec4<f32>(0.0);
     if (x < u.ow) {

@@ -2,9 +2,9 @@
 // pixels per invocation. Why: on lavapipe every storage load with a per-lane address is a loop over
 // the lanes; loading four channels' pixel quads as four vec4s and transposing them in registers costs
 // one load per texel instead of four.
-//   texel (o4, (nl·OH + y)·XP + 4·(x mod W4e) + x div W4e) = [ dy[n0 + nl, 4·o4 + t, y, x] for t < 4 ],
+//   texel (o4, (nl·OH + y)·XP + 4·(x mod W4e) + x div W4e) = [ dy[n0 + nl, o0 + 4·o4 + t, y, x] for t < 4 ],
 //   0 where x ≥ OW or the channel is ≥ O; XP = 4·W4e (see conv2d_tex_dypack.wgsl).
-// Layout: dy is NCHW (contiguous) seen as vec4s (OW % 4 == 0, so a row's quads are aligned); the
+// Layout: dy is NCHW (contiguous, OT channels; o0: see conv2d_tex_dypack.wgsl) seen as vec4s (OW % 4 == 0, so a row's quads are aligned); the
 //   staged region (buffer rows of `stride` texels) is ceil(O / 4) texels wide, nb·OH·XP rows high.
 // Work split: one invocation per (texel column o4, output row), looping over the row's pixel quads.
 // Dispatch: ceil(O4·nb·OH / 64) workgroups of 64 (folded into 2-D).
@@ -14,7 +14,7 @@
 @group(0) @binding(0) var<storage, read> dy: array<vec4<f32>>;
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
-struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32 }
+struct U { n0: u32, o: u32, o4: u32, oh: u32, ow: u32, xp: u32, stride: u32, rows: u32, o0: u32, ot: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -31,7 +31,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     // Rows of four channels (0 past O or past the row's end).
     var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
     if (4u * xq < u.ow) {
-      let base = (u.n0 + nl) * u.o * plane + (y * u.ow) / 4u + xq;
+      let base = ((u.n0 + nl) * u.ot + u.o0) * plane + (y * u.ow) / 4u + xq;
       if (o < u.o) { c0 = dy[base + o * plane]; }
       if (o + 1u < u.o) { c1 = dy[base + (o + 1u) * plane]; }
       if (o + 2u < u.o) { c2 = dy[base + (o + 2u) * plane]; }

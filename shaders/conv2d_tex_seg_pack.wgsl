@@ -4,12 +4,13 @@
 // output columns {x4, x4 + S, x4 + 2S, x4 + 3S} (four segments of S = ceil(OW / 4) columns; the
 // weight gradient's S is that rounded up to even), so the input columns that tap j reads for it are
 // sw·x4 + j·dw − pw + q·sw·S, q < 4: one texel, at t = sw·x4 + j·dw, of
-//   texel (t, (nl·C8 + c)·HP + yy) = x[n0 + nl, c, yy − ph, t − pw + q·sw·S], q < 4,
-// 0 where c ≥ C or the sample lies in the padding. A staged row is L = sw·(S − 1) + dw·(kw − 1) + 1
+//   texel (t, (nl·C8 + c)·HP + yy) = x[n0 + nl, c0 + c, yy − ph, t − pw + q·sw·S], q < 4,
+// 0 where c ≥ C or the sample lies in the padding. Channels c0 .. c0 + C − 1 of x's CT: one block of a
+// block-diagonal conv (C = CT, c0 = 0 for a dense one). A staged row is L = sw·(S − 1) + dw·(kw − 1) + 1
 // texels, against kw·S for the copy per tap this replaced: 9 texels instead of 21 for a 3×3 layer on a
 // 28-wide map. Row yy of a channel is input row yy − ph, so vertical tap i of output row y reads
 // staged row sh·y + i·dh: vertical padding and stride cost the GEMM nothing.
-// Layout: x is NCHW (contiguous); the staged region is L texels wide (buffer rows of `stride` texels)
+// Layout: x is NCHW (contiguous, CT channels); the staged region is L texels wide (buffer rows of `stride` texels)
 //   and nb·C8·HP rows high (C8 = C rounded up to 8, HP = the rows the vertical taps reach).
 // Work split: one invocation per staged row, looping over its L texels. Why: on lavapipe an
 // invocation's fixed costs (index math, divisions) dominated a one-texel kernel; per row, vgg_mini's
@@ -24,7 +25,7 @@ struct U {
   n0: u32, c: u32, c8: u32, h: u32,
   w: u32, seg: u32, len: u32, sw: u32,
   ph: i32, pw: i32, hp: u32, rows: u32,
-  stride: u32,
+  stride: u32, c0: u32, ct: u32,
 }
 @group(0) @binding(2) var<uniform> u: U;
 
@@ -38,7 +39,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let c = plane - nl * u.c8;
   let y = i32(yy) - u.ph;
   let inside = c < u.c && y >= 0 && y < i32(u.h);
-  let row = (((u.n0 + nl) * u.c + min(c, u.c - 1u)) * u.h + u32(clamp(y, 0, i32(u.h) - 1))) * u.w;
+  let row = (((u.n0 + nl) * u.ct + u.c0 + min(c, u.c - 1u)) * u.h + u32(clamp(y, 0, i32(u.h) - 1))) * u.w;
   for (var t = 0u; t < u.len; t++) {
     var v = vec4<f32>(0.0);
     if (inside) {

@@ -3,10 +3,11 @@
 //   dgrad (flip = 1), a forward conv of dy whose produced channels are the layer's inputs c and whose
 //   summed channels are its outputs o, taps rotated by 180°:
 //                       texel (t, c) = [ w[o, c, taps − 1 − tap] for k = 4t + q, tap = k / O8, o = k % O8 ];
-//   0 past the summed or produced channel counts.
+//   0 past the summed or produced channel counts. For one block of a block-diagonal conv, o and c
+//   count from the block's first output and input channels (oOff, iOff) of the full weight (IT inputs).
 // Tap-major with C padded to 8 puts every step of 8 along k inside one tap, so the kernel's inner
 // loop walks channels with one texel row stride and no divisions.
-// Layout: w is OIHW (contiguous); the staged region (buffer rows of `stride` texels, then copied into
+// Layout: w is OIHW (contiguous, the full weight); the staged region (buffer rows of `stride` texels, then copied into
 //   the texture by tex-stage.ts) is taps·C8 / 4 texels wide and OP rows high
 //   (OP = O rounded up to the kernel's row tile).
 // Dispatch: one invocation per texel of the region, ceil(texels / 64) workgroups of 64 (folded into 2-D).
@@ -16,7 +17,7 @@
 // The staged texels, rows of `stride` texels; tex-stage.ts copies them into the texture.
 @group(0) @binding(1) var<storage, read_write> out: array<vec4<f32>>;
 // p: channels produced (rows), r: channels summed, r8: r rounded up to 8.
-struct U { p: u32, r: u32, r8: u32, taps: u32, width: u32, texels: u32, flip: u32, stride: u32 }
+struct U { p: u32, r: u32, r8: u32, taps: u32, width: u32, texels: u32, flip: u32, stride: u32, oOff: u32, iOff: u32, iT: u32 }
 @group(0) @binding(2) var<uniform> u: U;
 
 @compute @workgroup_size(64)
@@ -32,8 +33,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
       let r = k % u.r8;
       let tap = k / u.r8;
       if (r < u.r) {
-        // OIHW: forward reads w[row, r, tap]; dgrad reads w[r, row, taps − 1 − tap].
-        let at = select((row * u.r + r) * u.taps + tap, (r * u.p + row) * u.taps + u.taps - 1u - tap, u.flip == 1u);
+        // OIHW: forward reads w[oOff + row, iOff + r, tap]; dgrad reads w[oOff + r, iOff + row, taps − 1 − tap].
+        let at = select(((u.oOff + row) * u.iT + u.iOff + r) * u.taps + tap, ((u.oOff + r) * u.iT + u.iOff + row) * u.taps + u.taps - 1u - tap, u.flip == 1u);
         v[q] = w[at];
       }
     }

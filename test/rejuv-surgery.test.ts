@@ -10,6 +10,8 @@ import type { ZooModel } from '../src/nn/graph.js';
 import { sgdUpdate } from '../src/ops/optim.js';
 import { twoHeads } from '../src/rejuv/heads.js';
 import { NeuralRejuvenation, type NROptions } from '../src/rejuv/nr.js';
+import { installMasks, installSchemeA } from '../src/rejuv/surgery.js';
+import type { Conv2d } from '../src/nn/conv.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { describeEachBackend, destroyGpu, rj } from './helpers/backends.js';
 
@@ -197,11 +199,13 @@ it('Scheme A: cross blocks are exactly zero after 50 training steps; the run rou
     loss.dispose();
   }
   let crossChecked = 0;
+  expect(m.convBnUnits().filter((u) => u.conv.blocks).length).toBeGreaterThan(0); // VGG: blocks, no masks
   for (const u of m.convBnUnits()) {
-    if (!u.conv.weightMask) continue;
-    const [w, mk] = await rj.readAll([u.conv.weight, u.conv.weightMask]);
+    const mk = await insideOf(u.conv);
+    if (!mk) continue;
+    const [w] = await rj.readAll([u.conv.weight]);
     let nonzeroInside = 0;
-    mk.forEach((v, i) => {
+    Array.from(mk).forEach((v, i) => {
       if (v === 0) {
         expect(w[i]).toBe(0);
         crossChecked++;
@@ -229,4 +233,61 @@ it('Scheme A: cross blocks are exactly zero after 50 training steps; the run rou
   const masks1 = await rj.readAll(m.convBnUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
   const masks2 = await rj.readAll(m2.convBnUnits().filter((u) => u.conv.weightMask).map((u) => u.conv.weightMask!));
   expect(masks2.map((a) => Array.from(a))).toEqual(masks1.map((a) => Array.from(a)));
+  expect(m2.convBnUnits().map((u) => u.conv.blocks)).toEqual(m.convBnUnits().map((u) => u.conv.blocks));
+});
+
+/** 1 where a weight acts (inside a block, or where the mask is 1), 0 in the cross blocks; null for a dense conv. */
+async function insideOf(conv: Conv2d): Promise<ArrayLike<number> | null> {
+  if (conv.weightMask) return (await rj.readAll([conv.weightMask]))[0];
+  if (!conv.blocks) return null;
+  const [co, ci, kh, kw] = conv.weight.shape, taps = kh * kw;
+  const m = new Float32Array(co * ci * taps);
+  for (const b of conv.blocks) for (let o = b.co0; o < b.co0 + b.co; o++) for (let i = b.ci0; i < b.ci0 + b.ci; i++) m.fill(1, (o * ci + i) * taps, (o * ci + i + 1) * taps);
+  return m;
+}
+
+describeEachBackend('Scheme A: block-diagonal convs compute the masked dense network', () => {
+  for (const [name, arch, input] of [['vgg_mini', 'vgg_mini', 8], ['densenet (masks after concatenations, blocks elsewhere)', 'densenet_bc100', 8]] as const) {
+    it(`${name}: logits and every gradient equal the dense masked conv's; cross gradients exactly 0`, async () => {
+      const model = createModel(arch, { widthMultiplier: arch === 'vgg_mini' ? 0.25 : 0.025, inputSize: input, numClasses: 3 });
+      killPattern(model, (l) => [0.5, 0.4, 0.6][l % 3]);
+      const nr = new NeuralRejuvenation(model, { target: 0.99, seed: 4 });
+      await nr.rejuvenate();
+      const m = nr.model, split = nr.split!;
+      const x = rj.randn([4, 3, input, input], { seed: 12 });
+      const y = rj.tensor(Int32Array.from([0, 1, 2, 1]), [4], { dtype: 'int32' });
+      const run = async () => {
+        const loss = rj.tidy(() => {
+          const l = nr.forwardLoss(x, y).loss;
+          l.backward();
+          return rj.detach(l);
+        });
+        const ps = m.parameters();
+        const vals = await rj.readAll([loss, ...ps.map((p) => p.grad!)]);
+        for (const p of ps) p.grad = null;
+        loss.dispose();
+        return vals;
+      };
+      installSchemeA(m, split);
+      const blocked = m.convBnUnits().filter((u) => u.conv.blocks);
+      expect(blocked.length).toBeGreaterThan(0);
+      const inside = await Promise.all(m.convBnUnits().map((u) => insideOf(u.conv)));
+      const got = await run();
+      installMasks(m, split);
+      expect(m.convBnUnits().some((u) => u.conv.blocks)).toBe(false);
+      const want = await run();
+      expect(Math.abs(got[0][0] - want[0][0])).toBeLessThan(1e-5);
+      const units = new Map(m.convBnUnits().map((u, l) => [u.conv.weight, l]));
+      m.parameters().forEach((p, k) => {
+        const g = got[k + 1], w = want[k + 1];
+        for (let i = 0; i < w.length; i++) expect(Math.abs(g[i] - w[i])).toBeLessThan(1e-5 * (1 + Math.abs(w[i])));
+        const mk = units.has(p) ? inside[units.get(p)!] : null;
+        if (mk) for (let i = 0; i < mk.length; i++) if (mk[i] === 0) expect(g[i]).toBe(0);
+      });
+      x.dispose();
+      y.dispose();
+      m.dispose();
+      nr.dispose();
+    });
+  }
 });

@@ -17,6 +17,8 @@ export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
   dilation?: Pair;
+  /** Block-diagonal: only these blocks of the weight act (see `ConvBlock`); dense when absent. */
+  blocks?: readonly ConvBlock[];
 }
 
 function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: number): [number, number] {
@@ -47,3 +49,47 @@ export const outShapeOf = (g: ConvGeom): number[] => [g.n, g.co, g.oh, g.ow];
 
 /** Multiply-adds of one pass (forward, dgrad and wgrad all do the same number): N·Co·OH·OW·Ci·KH·KW. */
 export const convMacs = (g: ConvGeom): number => g.n * g.co * g.oh * g.ow * g.ci * g.kh * g.kw;
+
+/**
+ * One block of a block-diagonal convolution: output channels [co0, co0 + co) read input channels
+ * [ci0, ci0 + ci) through the same block of the full OIHW weight; every other weight acts as zero and
+ * gets a zero gradient. NR's Scheme A computes its S→S and R→R blocks this way (docs/method.md §8.2).
+ */
+export interface ConvBlock { ci0: number; ci: number; co0: number; co: number }
+
+/**
+ * A block as the kernels see it: the block's own geometry (ci, co are its channel counts) and where it
+ * sits in the full tensors: input channels ci0.. of ciT, output channels co0.. of coT (the weight is
+ * the full [coT, ciT, KH, KW] tensor).
+ */
+export interface ConvWindow { g: ConvGeom; ci0: number; ciT: number; co0: number; coT: number }
+
+/** The whole convolution as one window (no blocks). */
+export const fullWindow = (g: ConvGeom): ConvWindow => ({ g, ci0: 0, ciT: g.ci, co0: 0, coT: g.co });
+
+/** The windows of `blocks` of the full convolution `g`, or the whole convolution where there are none. */
+export function convWindows(g: ConvGeom, blocks: readonly ConvBlock[] | undefined): ConvWindow[] {
+  if (!blocks) return [fullWindow(g)];
+  return blocks.map((b) => ({ g: { ...g, ci: b.ci, co: b.co }, ci0: b.ci0, ciT: g.ci, co0: b.co0, coT: g.co }));
+}
+
+/**
+ * Check that `blocks` are block-diagonal for `g`: non-empty, and both their input and their output
+ * ranges tile the channels exactly, in the same order (so every output and every input-gradient
+ * channel is written by exactly one block).
+ */
+export function checkBlocks(op: string, g: ConvGeom, blocks: readonly ConvBlock[]): void {
+  if (blocks.length === 0) fail(op, 'blocks must be non-empty (omit them for a dense convolution)');
+  let ci = 0, co = 0;
+  for (const [i, b] of blocks.entries()) {
+    if (![b.ci0, b.ci, b.co0, b.co].every((v) => Number.isInteger(v)) || b.ci < 1 || b.co < 1) {
+      fail(op, `block ${i} ${JSON.stringify(b)} must have positive integer channel counts`);
+    }
+    if (b.ci0 !== ci || b.co0 !== co) {
+      fail(op, `block ${i} ${JSON.stringify(b)} must start at input channel ${ci} and output channel ${co} (blocks tile the channels in order)`);
+    }
+    ci += b.ci;
+    co += b.co;
+  }
+  if (ci !== g.ci || co !== g.co) fail(op, `blocks cover ${ci} input and ${co} output channels, the weight has ${g.ci} and ${g.co}`);
+}

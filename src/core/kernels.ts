@@ -6,7 +6,7 @@
  * which inputs the kernel takes and what it returns. Gradients live with the ops, never here.
  */
 import type { ConcatAttrs } from './concat-plan.js';
-import type { ConvGeom } from './conv-geom.js';
+import type { ConvBlock, ConvGeom } from './conv-geom.js';
 import type { DType } from './dtype.js';
 import type { BinaryOp, UnaryOp } from './elementwise.js';
 import type { GatherAttrs, ScatterAddAttrs } from './gather-plan.js';
@@ -122,6 +122,9 @@ export interface NrGatherAttrs {
   outShape: readonly number[];
 }
 
+/** conv2d's kernels: the full geometry, and the blocks of a block-diagonal conv (absent: dense). */
+export interface ConvAttrs { geom: ConvGeom; blocks?: readonly ConvBlock[] }
+
 /* ------------------------------------------------ the table ------------------------------------------------ */
 
 type None = Record<string, never>;
@@ -142,9 +145,11 @@ export interface KernelAttrs {
   where: { shape: readonly number[] };
   reduce: { op: ReduceOp; axes: readonly number[] };
   matmul: MatmulAttrs;
-  conv2d: { geom: ConvGeom };
-  conv2dDgrad: { geom: ConvGeom };
-  conv2dWgrad: { geom: ConvGeom };
+  /** `blocks`: a block-diagonal conv (checked by the op; see `ConvBlock`); the weight is always the full one. */
+  conv2d: ConvAttrs;
+  conv2dDgrad: ConvAttrs;
+  /** With blocks, the weights outside them get exact zeros. */
+  conv2dWgrad: ConvAttrs;
   bnStats: BnStatsAttrs;
   bnApply: BnApplyAttrs;
   bnBackwardReduce: BnReduceAttrs;

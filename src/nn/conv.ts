@@ -1,13 +1,16 @@
 /**
  * `Conv2d` (NCHW, OIHW weight, groups = 1), as torch.nn.Conv2d: parameters `weight` and optional
  * `bias`, PyTorch's default initialization. Two additions:
+ * - `blocks`: an optional block-diagonal structure (core/conv-geom.ts ConvBlock): only the blocks'
+ *   weights act, each block runs as its own smaller conv, the others get exact zero gradients (NR's
+ *   Scheme A computes its S→S and R→R blocks this way);
  * - `weightMask`: an optional tensor of the weight's shape multiplied into the weight in forward, so
- *   masked weights neither act nor receive gradient (structured sparsity; NR's Scheme A installs a
- *   block-diagonal one);
+ *   masked weights neither act nor receive gradient (any structured sparsity; Scheme A uses it where
+ *   the survivors are not one contiguous channel range, after a DenseNet concatenation);
  * - `lastOutputSize`: the [H, W] of the most recent output (for FLOPs counting); zoo models set it to
  *   the nominal size at construction.
  */
-import type { Pair } from '../core/conv-geom.js';
+import { checkBlocks, type ConvBlock, type Pair } from '../core/conv-geom.js';
 import { keep } from '../tensor/engine.js';
 import { fail, fmtShape } from '../core/errors.js';
 import { shapesEqual } from '../core/shape.js';
@@ -37,6 +40,7 @@ export class Conv2d extends Module {
   readonly dilation: [number, number];
   lastOutputSize: [number, number] | null = null;
   private _mask: Tensor | null = null;
+  private _blocks: readonly ConvBlock[] | null = null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
@@ -81,9 +85,21 @@ export class Conv2d extends Module {
     this._mask = m;
   }
 
+  get blocks(): readonly ConvBlock[] | null {
+    return this._blocks;
+  }
+  /** Make the conv block-diagonal (null: dense again); the blocks must tile both channel ranges. */
+  set blocks(bs: readonly ConvBlock[] | null) {
+    if (bs !== null) {
+      const [co, ci, kh, kw] = this.weight.shape;
+      checkBlocks('Conv2d.blocks', { n: 1, ci, h: kh, w: kw, co, kh, kw, oh: 1, ow: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, bs);
+    }
+    this._blocks = bs === null ? null : bs.map((b) => ({ ...b }));
+  }
+
   forward(x: Tensor): Tensor {
     const w = this._mask ? mul(this.weight, this._mask) : this.weight;
-    const y = conv2d(x, w, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation });
+    const y = conv2d(x, w, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, blocks: this._blocks ?? undefined });
     this.lastOutputSize = [y.shape[2], y.shape[3]];
     return y;
   }

@@ -9,6 +9,7 @@
  * name, so checkpoints keep their layout; the masks are rebuilt from the split, never saved), and is
  * installed with `ZooModel.replaceUnitConv` by `installScheme` (schemes.ts).
  */
+import type { ConvBlock } from '../core/conv-geom.js';
 import { Conv2d } from '../nn/conv.js';
 import { conv2d } from '../ops/conv.js';
 import { copy, ones } from '../ops/creation.js';
@@ -38,6 +39,12 @@ export class CrossAttentionConv2d extends Conv2d {
     if (m !== null) fail('CrossAttentionConv2d.weightMask', 'Scheme B splits its weight with its own masks; install Scheme A on a plain Conv2d instead');
   }
   override get weightMask(): Tensor | null {
+    return null;
+  }
+  override set blocks(bs: readonly ConvBlock[] | null) {
+    if (bs !== null) fail('CrossAttentionConv2d.blocks', 'Scheme B computes the cross blocks too; install Scheme A on a plain Conv2d instead');
+  }
+  override get blocks(): readonly ConvBlock[] | null {
     return null;
   }
 

@@ -4,7 +4,7 @@ export { LambdaController, type LambdaOptions } from './lambda.js';
 export { resource, utilization, planWidths, expansionRate, effectiveParams, type ResourceMode, type WidthPlan, type Resource } from './plan.js';
 export { gammaLayout, type ChannelGraph, type Source, type UnitSpec } from './channels.js';
 export { channelGraphOf, rebuildModel } from './fromModel.js';
-export { rejuvenateModel, installMasks, type Split, type SurgeryResult } from './surgery.js';
+export { rejuvenateModel, installMasks, installSchemeA, type Split, type SurgeryResult } from './surgery.js';
 export { installScheme, neuralRescale, type Scheme } from './schemes.js';
 export { twoHeads, twoHeadLoss } from './heads.js';
 export { gammaStats, gatherSurvived, maskedInit, packLayout, type GammaLayout, type GammaStats } from './ops.js';

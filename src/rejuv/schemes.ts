@@ -1,7 +1,8 @@
 /**
  * The two ways to train the mixed network (docs/method.md §8.2, §8.3) and neural rescaling (§9).
  * Both schemes start from zero cross blocks; they differ in what the convs compute afterwards:
- * - Scheme A: one conv with the block-diagonal weight mask (cross blocks neither act nor learn).
+ * - Scheme A: each split conv computes only its S→S and R→R blocks (`installSchemeA`: a block-diagonal
+ *   conv, or the block-diagonal weight mask after a concatenation); the cross blocks neither act nor learn.
  * - Scheme B: each split conv is replaced by a CrossAttentionConv2d (cross-attention.ts), which
  *   takes over its weight; the cross weights learn from zero.
  */
@@ -14,12 +15,12 @@ import { fail } from '../core/errors.js';
 import { sourceWidth, type Source } from './channels.js';
 import { CrossAttentionConv2d } from './cross-attention.js';
 import { channelGraphOf } from './fromModel.js';
-import { installMasks, type Split } from './surgery.js';
+import { installMasks, installSchemeA, type Split } from './surgery.js';
 
 export type Scheme = 'a' | 'b';
 
 /**
- * Configure every split conv of `model` for the scheme: Scheme A's masks rebuilt from the split, or
+ * Configure every split conv of `model` for the scheme: Scheme A's blocks (or masks) rebuilt from the split, or
  * for Scheme B a CrossAttentionConv2d swapped in with the same masks. Installing again (either
  * scheme) first turns Scheme B's convs back into plain ones; the weights are never copied.
  */
@@ -31,8 +32,11 @@ export function installScheme(model: ZooModel, split: Split, scheme: Scheme): vo
     model.replaceUnitConv(u.name, plain);
     disposeShell(c);
   }
+  if (scheme === 'a') {
+    installSchemeA(model, split);
+    return;
+  }
   installMasks(model, split);
-  if (scheme === 'a') return;
   for (const u of model.convBnUnits()) {
     const diag = u.conv.weightMask;
     if (!diag) continue;

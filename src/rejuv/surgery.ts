@@ -67,7 +67,7 @@ export interface SurgeryOptions {
   integerRate?: boolean;
   /** Seed of the counter-based generator for the new weights. */
   seed?: number;
-  /** Scheme A: install block-diagonal weight masks (cross blocks neither act nor learn). */
+  /** Scheme A: make the split convs block-diagonal (`installSchemeA`: cross blocks neither act nor learn). */
   masks?: boolean;
 }
 
@@ -178,7 +178,7 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
       split.classifierS = lay.logicalOf.map((l) => (l < a ? 1 : 0));
     });
   });
-  if (opts.masks) installMasks(next, split);
+  if (opts.masks) installSchemeA(next, split);
   const denseParams = g.units.reduce((s, u, l) => s + newW[l] * sourceWidth(u.input, newW) * u.kernel, 0);
   const eff = effectiveParams(g, aOutAll, newW, aInAll, splitInAll);
   next.train();
@@ -186,13 +186,33 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
 }
 
 /**
- * Scheme A's block-diagonal weight masks (1 on S→S and R→R, 0 on the cross blocks), installed on every
- * conv whose input is split. Rebuilt from the split alone, so a checkpoint needs no mask tensors.
+ * Scheme A: every conv whose input is split computes only its S→S and R→R blocks. Where both sides of
+ * the split are contiguous channel ranges ([S | R] in and out, every layer but those after a DenseNet
+ * concatenation) and non-empty, the conv runs block-diagonal (`Conv2d.blocks`: two smaller convs, no
+ * mask); elsewhere it gets the mask of `installMasks`. Rebuilt from the split alone, so a checkpoint
+ * needs neither. Both leave the cross weights at exactly zero: they never act and get zero gradients.
+ */
+export function installSchemeA(model: ZooModel, split: Split): void {
+  installMasks(model, split);
+  model.convBnUnits().forEach((u, l) => {
+    u.conv.blocks = null;
+    if (!u.conv.weightMask || split.inPerm[l]) return;
+    const [C, Cin] = u.conv.weight.shape, A = split.aOut[l], a = split.aIn[l];
+    if (A === 0 || A === C || a === 0 || a === Cin) return; // a side with nothing in it: one block cannot tile it
+    u.conv.weightMask = null;
+    u.conv.blocks = [{ ci0: 0, ci: a, co0: 0, co: A }, { ci0: a, ci: Cin - a, co0: A, co: C - A }];
+  });
+}
+
+/**
+ * Block-diagonal weight masks (1 on S→S and R→R, 0 on the cross blocks), installed on every conv
+ * whose input is split: Scheme B's split of the weight, and Scheme A's where blocks do not apply.
  */
 export function installMasks(model: ZooModel, split: Split): void {
   const units = model.convBnUnits();
   if (units.length !== split.aOut.length) fail('nr.masks', `model has ${units.length} units, the split describes ${split.aOut.length}`);
   units.forEach((u, l) => {
+    u.conv.blocks = null;
     if (!split.splitIn[l]) {
       u.conv.weightMask = null;
       return;

@@ -7,7 +7,9 @@
  * - input gradient of a stride-1 layer: the forward kernel on dy, weights rotated (`dgradAsConv`);
  * - weight gradient (conv2d_tex_wgrad.wgsl): the input staged the same way against dy staged
  *   transposed in the segments' pixel order (conv2d_tex_dypack.wgsl), summed over the output pixels.
- * Images go in chunks that fit the adapter's texture limits and a staging budget.
+ * Images go in chunks that fit the adapter's texture limits and a staging budget. Every kernel takes a
+ * window (core/conv-geom.ts ConvWindow): one block of a block-diagonal conv reads and writes its
+ * channels of the full tensors in place, so a block costs its own GEMM and no copies.
  */
 import texSrc from '../../../shaders/conv2d_tex.wgsl';
 import segPackSrc from '../../../shaders/conv2d_tex_seg_pack.wgsl';
@@ -17,10 +19,10 @@ import dypack4Src from '../../../shaders/conv2d_tex_dypack4.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
-import type { ConvGeom } from '../../core/conv-geom.js';
+import type { ConvGeom, ConvWindow } from '../../core/conv-geom.js';
 import type { WebGPUBackend } from './backend.js';
 import { TEX, texBlocks } from './matmul.js';
-import { gpuFill } from './basic.js';
+import { gpuFill, groups256 } from './basic.js';
 import { Uniforms } from './program.js';
 import { stageTexture } from './tex-stage.js';
 
@@ -92,9 +94,10 @@ const segmentTexels = (g: ConvGeom, seg: number) => g.sw * (seg - 1) + g.dw * (g
 
 /**
  * Stages images n0 .. n0 + nb − 1 of x once for all horizontal taps, in four segments of `seg` output
- * columns (conv2d_tex_seg_pack.wgsl): the forward's and the weight gradient's layout.
+ * columns (conv2d_tex_seg_pack.wgsl): the forward's and the weight gradient's layout. x has `ct`
+ * channels, of which g.ci from `c0` are staged.
  */
-function stageSegments(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, seg: number): GPUTexture {
+function stageSegments(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number, nb: number, c8: number, hp: number, seg: number, c0: number, ct: number): GPUTexture {
   const rows = nb * c8 * hp, len = segmentTexels(g, seg);
   return stageTexture(b, 'conv2d.x', len, rows, (out, stride) => b.run({
     key: 'conv2d_tex_seg_pack', file: 'conv2d_tex_seg_pack.wgsl', source: segPackSrc,
@@ -103,7 +106,7 @@ function stageSegments(b: WebGPUBackend, x: TensorData, g: ConvGeom, n0: number,
       .u32(n0).u32(g.ci).u32(c8).u32(g.h)
       .u32(g.w).u32(seg).u32(len).u32(g.sw)
       .i32(g.ph).i32(g.pw).u32(hp).u32(rows)
-      .u32(stride),
+      .u32(stride).u32(c0).u32(ct),
     workgroups: [cdiv(rows, 64)],
   }));
 }
@@ -120,10 +123,13 @@ export function dgradAsConv(g: ConvGeom): ConvGeom | null {
 }
 
 /**
- * out = conv2d(x, w) + bias (`co` floats, or null). `flip`: x is dy, `g` is `dgradAsConv` of the
- * layer, w the layer's own weights; out is dx.
+ * The window `win` of out = conv2d(x, w) + bias (the full layer's bias, or null). With `flipped` (the
+ * layer's `dgradAsConv`): x is dy, w the layer's own weights, out is dx, and `p` is flipped's plan.
  */
-export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage | null, o: TensorData, g: ConvGeom, p: TexConvPlan, flip = false): void {
+export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Storage | null, o: TensorData, win: ConvWindow, p: TexConvPlan, flipped: ConvGeom | null = null): void {
+  const flip = flipped !== null, g = flipped ?? win.g;
+  // Channel windows of what is staged (x or dy) and of what is written (out or dx).
+  const [in0, inT, out0, outT] = flip ? [win.co0, win.coT, win.ci0, win.ciT] : [win.ci0, win.ciT, win.co0, win.coT];
   // The kernel always adds a bias; zeros where there is none.
   const zeros = bias ? null : b.alloc(g.co, 'float32');
   if (zeros) gpuFill(b, { shape: [g.co], dtype: 'float32', storage: zeros }, 0);
@@ -131,7 +137,8 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
   const ta = stageTexture(b, 'conv2d.w', wTexels, p.op, (out, stride) => b.run({
     key: 'conv2d_tex_wpack', file: 'conv2d_tex_wpack.wgsl', source: wpackSrc,
     inputs: [w.storage], outputs: [out],
-    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0).u32(stride),
+    uniforms: new Uniforms().u32(g.co).u32(g.ci).u32(p.c8).u32(p.taps).u32(wTexels).u32(wTexels * p.op).u32(flip ? 1 : 0).u32(stride)
+      .u32(win.co0).u32(win.ci0).u32(win.ciT),
     workgroups: [cdiv(wTexels * p.op, 64)],
   }));
   if (!blocks.has(p.tm)) {
@@ -143,7 +150,7 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
   }
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
-    const tb = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    const tb = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4, in0, inT);
     const quads = nb * g.oh * p.w4;
     b.run({
       key: `conv2d_tex/tm${p.tm}`, file: 'conv2d_tex.wgsl', source: texSrc, defines: blocks.get(p.tm),
@@ -152,7 +159,8 @@ export function runTexConv(b: WebGPUBackend, x: TensorData, w: TensorData, bias:
         .u32(g.co).u32(p.c8).u32(p.taps).u32(g.kw)
         .u32(g.sh).u32(g.dh).u32(p.hp).u32(p.w4)
         .u32(g.oh).u32(g.ow).u32(quads).u32(n0)
-        .u32(g.sw).u32(g.dw),
+        .u32(g.sw).u32(g.dw).u32(out0).u32(outT)
+        .u32(bias ? out0 : 0),
       workgroups: [p.op / p.tm, cdiv(quads, 8), 1],
       flops: 2 * nb * g.co * g.ci * p.taps * g.oh * g.ow,
     });
@@ -207,10 +215,12 @@ export function texWgradPays(g: ConvGeom): boolean {
 }
 
 /**
- * dw (OIHW) = Σ over pixels of the staged input times dy: per chunk of images, slices of its output
- * rows accumulate into partial sums (conv2d_tex_wgrad.wgsl), which conv2d_wgrad_reduce.wgsl adds up.
+ * The window's block of dw (OIHW) = Σ over pixels of the staged input times dy: per chunk of images,
+ * slices of its output rows accumulate into partial sums (conv2d_tex_wgrad.wgsl), which
+ * conv2d_wgrad_reduce.wgsl adds up.
  */
-export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, g: ConvGeom, p: TexWgradPlan): void {
+export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw: TensorData, win: ConvWindow, p: TexWgradPlan): void {
+  const g = win.g;
   wgradBlocks ??= {
     ...texBlocks({
       aLoad: (h, t) => `textureLoad(ta, vec2<u32>(ap${h}.x + u.sw * (x4 + ${t}u), ap${h}.y + yy))`,
@@ -224,13 +234,13 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
   const part = b.alloc(p.slices * taps * g.ci * cg4, 'float32');
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
-    const ta = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4);
+    const ta = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4, win.ci0, win.ciT);
     // Rows of a multiple of 4 pixels go four pixels per invocation (conv2d_tex_dypack4.wgsl).
     const quads = g.ow % 4 === 0;
     const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
       key: quads ? 'conv2d_tex_dypack4' : 'conv2d_tex_dypack', file: quads ? 'conv2d_tex_dypack4.wgsl' : 'conv2d_tex_dypack.wgsl', source: quads ? dypack4Src : dypackSrc,
       inputs: [dy.storage], outputs: [out],
-      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride).u32(nb * g.oh),
+      uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride).u32(nb * g.oh).u32(win.co0).u32(win.coT),
       workgroups: [cdiv(p.o4 * nb * g.oh, 64)],
     }));
     b.run({
@@ -246,12 +256,20 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
       flops: 2 * nb * g.co * g.ci * taps * g.oh * g.ow,
     });
   }
-  const total = g.co * g.ci * taps;
+  runWgradReduce(b, part, dw, win, cg4, p.slices);
+  b.release(part);
+}
+
+/**
+ * Pass 2 of every weight gradient (conv2d_wgrad_reduce.wgsl): the slices of `part` ([slices][taps][ci]
+ * [cg4], the window's own channel counts) added up into the window's block of dw.
+ */
+export function runWgradReduce(b: WebGPUBackend, part: Storage, dw: TensorData, win: ConvWindow, cg4: number, slices: number): void {
+  const g = win.g, taps = g.kh * g.kw, total = g.co * g.ci * taps;
   b.run({
     key: 'conv2d_wgrad_reduce', file: 'conv2d_wgrad_reduce.wgsl', source: wgradReduceSrc,
     inputs: [part], outputs: [dw.storage],
-    uniforms: new Uniforms().u32(total).u32(g.ci).u32(taps).u32(cg4).u32(p.slices),
-    workgroups: [cdiv(total, 256)],
+    uniforms: new Uniforms().u32(total).u32(g.ci).u32(taps).u32(cg4).u32(slices).u32(win.co0).u32(win.ci0).u32(win.ciT),
+    workgroups: groups256(total),
   });
-  b.release(part);
 }

@@ -9,17 +9,17 @@
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
 import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
-import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import sgSrc from '../../../shaders/conv2d_sg.wgsl';
 import wgradSrc from '../../../shaders/conv2d_wgrad.wgsl';
 import wgradSgSrc from '../../../shaders/conv2d_wgrad_sg.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
 import { fail } from '../../core/errors.js';
-import type { ConvGeom } from '../../core/conv-geom.js';
+import { convWindows, fullWindow, type ConvBlock, type ConvGeom, type ConvWindow } from '../../core/conv-geom.js';
+import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
-import { gpuFill, gpuStridedCopy, groups256 } from './basic.js';
-import { dgradAsConv, runTexConv, runTexWgrad, texConvPays, texConvPlan, texWgradPays, texWgradPlan } from './conv-tex.js';
+import { gpuFill, gpuStridedCopy } from './basic.js';
+import { dgradAsConv, runTexConv, runTexWgrad, runWgradReduce, texConvPays, texConvPlan, texWgradPays, texWgradPlan } from './conv-tex.js';
 import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
@@ -154,23 +154,73 @@ function release(b: WebGPUBackend, ...ts: TensorData[]): void {
   for (const t of ts) b.release(t.storage);
 }
 
-webgpuKernels.register('conv2d', (b, [x, w, bias], { geom: g }) => {
-  const pixels = g.n * g.oh * g.ow;
-  const o: TensorData = { shape: [g.n, g.co, g.oh, g.ow], dtype: 'float32', storage: b.alloc(pixels * g.co, 'float32') };
-  if (pixels * g.co === 0) return o;
-  const plan = variantFor(b) === 'texture' ? texConvPlan(b, g) : null;
-  if (plan && (forced === 'texture' || texConvPays(g))) {
-    runTexConv(b, x, w, bias?.storage ?? null, o, g, plan);
+webgpuKernels.register('conv2d', (b, [x, w, bias], { geom, blocks }) => {
+  const o: TensorData = { shape: [geom.n, geom.co, geom.oh, geom.ow], dtype: 'float32', storage: b.alloc(geom.n * geom.co * geom.oh * geom.ow, 'float32') };
+  if (sizeOf(o.shape) === 0) return o;
+  const wins = blockWindows(geom, blocks, (g) => texForward(b, g));
+  if (!wins) {
+    denseOnBlocks(b, w, geom, blocks!, (wz) => forwardWindow(b, x, wz, bias ?? null, o, fullWindow(geom)));
     return o;
   }
+  for (const win of wins) forwardWindow(b, x, w, bias ?? null, o, win);
+  return o;
+});
+
+/** One window of the forward conv: a block (always on the texture path) or the whole conv. */
+function forwardWindow(b: WebGPUBackend, x: TensorData, w: TensorData, bias: TensorData | null, o: TensorData, win: ConvWindow): void {
+  const plan = texForward(b, win.g);
+  if (plan) runTexConv(b, x, w, bias?.storage ?? null, o, win, plan);
+  else forwardGather(b, x, w, bias, o, win.g);
+}
+
+/** The texture plan of a forward conv where the texture path runs it, else null. */
+function texForward(b: WebGPUBackend, g: ConvGeom) {
+  const plan = variantFor(b) === 'texture' ? texConvPlan(b, g) : null;
+  return plan && (forced === 'texture' || texConvPays(g)) ? plan : null;
+}
+
+/**
+ * How a pass runs a block-diagonal conv: block by block where every block takes the texture path
+ * (whose kernels read and write channel windows in place, so a block costs its own GEMM and nothing
+ * else), or null: the whole conv on the weight with its cross blocks zeroed (`denseOnBlocks`). Why
+ * not block by block on the gather kernels: they read whole tensors, and copying the windows out and
+ * back cost more than the blocks saved (vgg_mini's post-surgery step on lavapipe, half of every
+ * layer dead: 365–386 ms with copied windows against 217–223 ms dense).
+ */
+function blockWindows(geom: ConvGeom, blocks: readonly ConvBlock[] | undefined, onTexture: (g: ConvGeom) => unknown): ConvWindow[] | null {
+  if (!blocks) return [fullWindow(geom)];
+  const wins = convWindows(geom, blocks);
+  return wins.every((win) => onTexture(win.g)) ? wins : null;
+}
+
+/** Copy the blocks of an OIHW tensor into a zero-filled one of the same shape. */
+function keepBlocks(b: WebGPUBackend, src: TensorData, dst: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[]): void {
+  const taps = geom.kh * geom.kw, s = [geom.ci * taps, taps, 1];
+  gpuFill(b, dst, 0);
+  for (const k of blocks) {
+    const base = (k.co0 * geom.ci + k.ci0) * taps;
+    gpuStridedCopy(b, src, dst, { shape: [k.co, k.ci, taps], xStrides: s, xBase: base, outStrides: s, outBase: base });
+  }
+}
+
+/** Run `dense` on the weight with its cross blocks zeroed: the block-diagonal conv's exact function. */
+function denseOnBlocks(b: WebGPUBackend, w: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[], dense: (wz: TensorData) => void): void {
+  const wz = temp(b, sizeOf(w.shape));
+  keepBlocks(b, w, wz, geom, blocks);
+  dense(wz);
+  release(b, wz);
+}
+
+function forwardGather(b: WebGPUBackend, x: TensorData, w: TensorData, bias: TensorData | null, o: TensorData, g: ConvGeom): void {
+  const pixels = g.n * g.oh * g.ow;
   const v = gatherVariant(b);
   const ng = groupsFor(v);
   const fast = isFast1x1(g);
   const wt = transposeWeights(b, w, g, true, ng);
   if (v === 'subgroup') {
-    runSubgroup(b, false, x, wt, bias ?? null, o, g);
+    runSubgroup(b, false, x, wt, bias, o, g);
     release(b, wt);
-    return o;
+    return;
   }
   // The shader always adds a bias of ceil(Co/4)·4 entries: zeros when there is none, padded otherwise.
   const c4 = cdiv(g.co, 4) * 4;
@@ -191,20 +241,39 @@ webgpuKernels.register('conv2d', (b, [x, w, bias], { geom: g }) => {
     uniforms: gatherUniforms(g.ci, g.co, [g.h, g.w], [g.oh, g.ow], g, pixels, ng), workgroups: wg, flops: convFlops(g),
   });
   release(b, wt, ...(bt ? [bt] : []));
+}
+
+webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom, blocks }) => {
+  const o: TensorData = { shape: [geom.n, geom.ci, geom.h, geom.w], dtype: 'float32', storage: b.alloc(geom.n * geom.ci * geom.h * geom.w, 'float32') };
+  if (sizeOf(o.shape) === 0) return o;
+  const wins = blockWindows(geom, blocks, (g) => texDgrad(b, g));
+  if (!wins) {
+    denseOnBlocks(b, w, geom, blocks!, (wz) => dgradWindow(b, dy, wz, o, fullWindow(geom)));
+    return o;
+  }
+  for (const win of wins) dgradWindow(b, dy, w, o, win);
   return o;
 });
 
-webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom: g }) => {
-  const pixels = g.n * g.h * g.w;
-  const o: TensorData = { shape: [g.n, g.ci, g.h, g.w], dtype: 'float32', storage: b.alloc(pixels * g.ci, 'float32') };
-  if (pixels * g.ci === 0) return o;
-  // Stride 1: dx is a forward conv of dy, which the texture path runs (channels swapped, taps rotated).
+/** One window of the input gradient: a block (always on the texture path) or the whole conv. */
+function dgradWindow(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorData, win: ConvWindow): void {
+  const tex = texDgrad(b, win.g);
+  if (tex) runTexConv(b, dy, w, null, o, win, tex.plan, tex.gd);
+  else dgradGather(b, dy, w, o, win.g);
+}
+
+/**
+ * Where the texture path runs the input gradient of `g` (stride 1: a forward conv of dy, channels
+ * swapped, taps rotated): that forward geometry and its plan, else null.
+ */
+function texDgrad(b: WebGPUBackend, g: ConvGeom) {
   const gd = variantFor(b) === 'texture' ? dgradAsConv(g) : null;
   const plan = gd ? texConvPlan(b, gd) : null;
-  if (gd && plan && (forced === 'texture' || texConvPays(gd))) {
-    runTexConv(b, dy, w, null, o, gd, plan, true);
-    return o;
-  }
+  return gd && plan && (forced === 'texture' || texConvPays(gd)) ? { gd, plan } : null;
+}
+
+function dgradGather(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorData, g: ConvGeom): void {
+  const pixels = g.n * g.h * g.w;
   const v = gatherVariant(b);
   const ng = groupsFor(v);
   const fast = isFast1x1(g);
@@ -212,7 +281,7 @@ webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom: g }) => {
   if (v === 'subgroup') {
     runSubgroup(b, true, dy, wt, null, o, g);
     release(b, wt);
-    return o;
+    return;
   }
   const wg = gatherDispatch(v, pixels, g.ci, ng);
   checkGroups('conv2d_dgrad.wgsl', wg);
@@ -222,8 +291,7 @@ webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom: g }) => {
     uniforms: gatherUniforms(g.co, g.ci, [g.oh, g.ow], [g.h, g.w], g, pixels, ng), workgroups: wg, flops: convFlops(g),
   });
   release(b, wt);
-  return o;
-});
+}
 
 /**
  * How to slice the N·OH·OW reduction: enough slices that the first pass has work for a GPU's worth
@@ -256,21 +324,46 @@ function wgradPlan(v: ConvVariant, g: ConvGeom): { tiles: number; cig: number; p
   return { tiles, cig, perSlice, slices: cdiv(pixels, perSlice), workgroups: tiles };
 }
 
-webgpuKernels.register('conv2dWgrad', (b, [dy, x], { geom: g }) => {
-  const v = gatherVariant(b);
-  const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
-  const total = g.co * g.ci * taps;
-  const o: TensorData = { shape: [g.co, g.ci, g.kh, g.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };
+webgpuKernels.register('conv2dWgrad', (b, [dy, x], { geom, blocks }) => {
+  const total = geom.co * geom.ci * geom.kh * geom.kw;
+  const o: TensorData = { shape: [geom.co, geom.ci, geom.kh, geom.kw], dtype: 'float32', storage: b.alloc(total, 'float32') };
   if (total === 0) return o;
-  if (g.n * g.oh * g.ow === 0) {
+  if (geom.n * geom.oh * geom.ow === 0) {
     gpuFill(b, o, 0);
     return o;
   }
-  const tplan = variantFor(b) === 'texture' ? texWgradPlan(b, g) : null;
-  if (tplan && (forced === 'texture' || texWgradPays(g))) {
-    runTexWgrad(b, dy, x, o, g, tplan);
+  const wins = blockWindows(geom, blocks, (g) => texWgrad(b, g));
+  if (!wins) {
+    // The whole gradient, then only its blocks kept: the others are exact zeros.
+    const full = temp(b, total);
+    wgradWindow(b, dy, x, full, fullWindow(geom));
+    keepBlocks(b, full, o, geom, blocks!);
+    release(b, full);
     return o;
   }
+  // Blocks write their own weights only: the rest is the exact zero gradient of weights that never act.
+  if (blocks) gpuFill(b, o, 0);
+  for (const win of wins) wgradWindow(b, dy, x, o, win);
+  return o;
+});
+
+/** One window of the weight gradient: a block (always on the texture path) or the whole conv. */
+function wgradWindow(b: WebGPUBackend, dy: TensorData, x: TensorData, o: TensorData, win: ConvWindow): void {
+  const plan = texWgrad(b, win.g);
+  if (plan) runTexWgrad(b, dy, x, o, win, plan);
+  else wgradGather(b, dy, x, o, win.g);
+}
+
+/** The texture plan of the weight gradient of `g` where the texture path runs it, else null. */
+function texWgrad(b: WebGPUBackend, g: ConvGeom) {
+  const plan = variantFor(b) === 'texture' ? texWgradPlan(b, g) : null;
+  return plan && (forced === 'texture' || texWgradPays(g)) ? plan : null;
+}
+
+/** The weight gradient of the whole conv `g` on the gather kernels (two passes: slices, then their sum). */
+function wgradGather(b: WebGPUBackend, dy: TensorData, x: TensorData, o: TensorData, g: ConvGeom): void {
+  const v = gatherVariant(b);
+  const taps = g.kh * g.kw, cg = cdiv(g.co, 4);
   const p = wgradPlan(v, g);
   if (p.slices > 65535) fail('conv2d_wgrad.wgsl', `${p.slices} slices exceed 65535 workgroups per dimension`);
   const part = temp(b, p.slices * taps * g.ci * cg * 4);
@@ -294,12 +387,7 @@ webgpuKernels.register('conv2dWgrad', (b, [dy, x], { geom: g }) => {
       workgroups: [p.workgroups, 1, p.slices], flops: convFlops(g),
     });
   }
-  b.run({
-    key: 'conv2d_wgrad_reduce', file: 'conv2d_wgrad_reduce.wgsl', source: wgradReduceSrc,
-    inputs: [part.storage], outputs: [o.storage],
-    uniforms: new Uniforms().u32(total).u32(g.ci).u32(taps).u32(cg * 4).u32(p.slices),
-    workgroups: groups256(total),
-  });
+  runWgradReduce(b, part.storage, o, fullWindow(g), cg * 4, p.slices);
   release(b, part);
-  return o;
-});
+}
+
