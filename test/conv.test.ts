@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convSubgroupsAvailable, setConvRegisterGroups, setConvVariant, type ConvVariant } from '../src/kernels/webgpu/conv.js';
+import { convSubgroupsAvailable, setConvBlockPolicy, setConvRegisterGroups, setConvVariant, type ConvVariant } from '../src/kernels/webgpu/conv.js';
 import { setTexConvStageBytes } from '../src/kernels/webgpu/conv-tex.js';
 import type { Conv2dOptions, ConvBlock } from '../src/core/conv-geom.js';
 import { destroyGpu, getGpu, rj, withBackend, type BackendName } from './helpers/backends.js';
@@ -205,14 +205,21 @@ describe('conv2d with blocks (block-diagonal): reference, then WebGPU against it
       { numRuns: 30, seed: 20261205 },
     );
   });
-  for (const variant of ['texture', 'subgroup', 'register', 'tiled'] as const) {
-    it.skipIf((variant === 'subgroup' || variant === 'texture') && !subgroups)(`matches on random odd configurations (${variant} variant)`, async () => {
-      await fc.assert(
-        fc.asyncProperty(blockArb, async (r) => {
-          await compareGpu(blockCase(r), variant, `${variant} blocks ${JSON.stringify(r)}`);
-        }),
-        { numRuns: variant === 'tiled' ? 6 : 25, seed: 20261206 },
-      );
+  // 'blocks': every block on the texture path wherever they fit (the windowed kernels); 'dense': the
+  // whole conv on the weight with its cross blocks zeroed (what the other variants always run).
+  for (const [variant, policy] of [['texture', 'blocks'], ['texture', 'dense'], ['subgroup', 'auto'], ['register', 'auto'], ['tiled', 'auto']] as const) {
+    it.skipIf((variant === 'subgroup' || variant === 'texture') && !subgroups)(`matches on random odd configurations (${variant} variant, ${policy})`, async () => {
+      setConvBlockPolicy(policy);
+      try {
+        await fc.assert(
+          fc.asyncProperty(blockArb, async (r) => {
+            await compareGpu(blockCase(r), variant, `${variant} ${policy} blocks ${JSON.stringify(r)}`);
+          }),
+          { numRuns: variant === 'tiled' ? 6 : 25, seed: 20261206 },
+        );
+      } finally {
+        setConvBlockPolicy('auto');
+      }
     });
   }
   it.skipIf(!subgroups)('matches where the adapter picks the kernels (texture for the wide blocks, gather for the narrow ones)', async () => {

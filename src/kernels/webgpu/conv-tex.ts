@@ -89,6 +89,19 @@ export function texConvPays(g: ConvGeom): boolean {
 const blocks = new Map<number, Record<string, string | number>>();
 let wgradBlocks: Record<string, string | number> | null = null;
 
+/**
+ * The padded multiply-adds of conv2d_tex.wgsl for `g` (its rows: output channels in tiles of 16 or 32;
+ * its reduction: input channels in steps of 8), to compare ways of running a conv.
+ */
+export function texConvWork(g: ConvGeom): number {
+  return g.n * g.oh * g.ow * g.kh * g.kw * roundUp(g.co, g.co <= 16 ? 16 : TEX.TM) * roundUp(g.ci, TEX.KS);
+}
+
+/** The padded multiply-adds of conv2d_tex_wgrad.wgsl for `g`: rows (input channel, tap) in tiles of TM, 32 output channels per tile. */
+export function texWgradWork(g: ConvGeom): number {
+  return g.n * g.oh * roundUp(g.ow, 8) * roundUp(g.ci * g.kh * g.kw, TEX.TM) * roundUp(g.co, 32);
+}
+
 /** Staged texels per row for segments of `seg` output columns: what the taps of one quad reach. */
 const segmentTexels = (g: ConvGeom, seg: number) => g.sw * (seg - 1) + g.dw * (g.kw - 1) + 1;
 

@@ -19,7 +19,7 @@ import { sizeOf } from '../../core/shape.js';
 import { webgpuKernels } from './table.js';
 import type { WebGPUBackend } from './backend.js';
 import { gpuFill, gpuStridedCopy } from './basic.js';
-import { dgradAsConv, runTexConv, runTexWgrad, runWgradReduce, texConvPays, texConvPlan, texWgradPays, texWgradPlan } from './conv-tex.js';
+import { dgradAsConv, runTexConv, runTexWgrad, runWgradReduce, texConvPays, texConvPlan, texConvWork, texWgradPays, texWgradPlan, texWgradWork } from './conv-tex.js';
 import { hasSubgroups8 } from './matmul.js';
 import { Uniforms } from './program.js';
 
@@ -154,61 +154,26 @@ function release(b: WebGPUBackend, ...ts: TensorData[]): void {
   for (const t of ts) b.release(t.storage);
 }
 
+/* ------------------------------------------------ forward ------------------------------------------------ */
+
 webgpuKernels.register('conv2d', (b, [x, w, bias], { geom, blocks }) => {
   const o: TensorData = { shape: [geom.n, geom.co, geom.oh, geom.ow], dtype: 'float32', storage: b.alloc(geom.n * geom.co * geom.oh * geom.ow, 'float32') };
   if (sizeOf(o.shape) === 0) return o;
-  const wins = blockWindows(geom, blocks, (g) => texForward(b, g));
-  if (!wins) {
-    denseOnBlocks(b, w, geom, blocks!, (wz) => forwardWindow(b, x, wz, bias ?? null, o, fullWindow(geom)));
-    return o;
+  const dense = (wd: TensorData) => forwardDense(b, x, wd, bias ?? null, o, geom);
+  if (!blocks) dense(w);
+  else {
+    const runs = blockPlans(geom, blocks, (g) => (variantFor(b) === 'texture' ? texConvPlan(b, g) : null), texConvWork);
+    if (runs) for (const [win, plan] of runs) runTexConv(b, x, w, bias?.storage ?? null, o, win, plan);
+    else denseOnBlocks(b, w, geom, blocks, dense);
   }
-  for (const win of wins) forwardWindow(b, x, w, bias ?? null, o, win);
   return o;
 });
 
-/** One window of the forward conv: a block (always on the texture path) or the whole conv. */
-function forwardWindow(b: WebGPUBackend, x: TensorData, w: TensorData, bias: TensorData | null, o: TensorData, win: ConvWindow): void {
-  const plan = texForward(b, win.g);
-  if (plan) runTexConv(b, x, w, bias?.storage ?? null, o, win, plan);
-  else forwardGather(b, x, w, bias, o, win.g);
-}
-
-/** The texture plan of a forward conv where the texture path runs it, else null. */
-function texForward(b: WebGPUBackend, g: ConvGeom) {
+/** The whole forward conv: the texture path where it pays, else the gather kernels. */
+function forwardDense(b: WebGPUBackend, x: TensorData, w: TensorData, bias: TensorData | null, o: TensorData, g: ConvGeom): void {
   const plan = variantFor(b) === 'texture' ? texConvPlan(b, g) : null;
-  return plan && (forced === 'texture' || texConvPays(g)) ? plan : null;
-}
-
-/**
- * How a pass runs a block-diagonal conv: block by block where every block takes the texture path
- * (whose kernels read and write channel windows in place, so a block costs its own GEMM and nothing
- * else), or null: the whole conv on the weight with its cross blocks zeroed (`denseOnBlocks`). Why
- * not block by block on the gather kernels: they read whole tensors, and copying the windows out and
- * back cost more than the blocks saved (vgg_mini's post-surgery step on lavapipe, half of every
- * layer dead: 365–386 ms with copied windows against 217–223 ms dense).
- */
-function blockWindows(geom: ConvGeom, blocks: readonly ConvBlock[] | undefined, onTexture: (g: ConvGeom) => unknown): ConvWindow[] | null {
-  if (!blocks) return [fullWindow(geom)];
-  const wins = convWindows(geom, blocks);
-  return wins.every((win) => onTexture(win.g)) ? wins : null;
-}
-
-/** Copy the blocks of an OIHW tensor into a zero-filled one of the same shape. */
-function keepBlocks(b: WebGPUBackend, src: TensorData, dst: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[]): void {
-  const taps = geom.kh * geom.kw, s = [geom.ci * taps, taps, 1];
-  gpuFill(b, dst, 0);
-  for (const k of blocks) {
-    const base = (k.co0 * geom.ci + k.ci0) * taps;
-    gpuStridedCopy(b, src, dst, { shape: [k.co, k.ci, taps], xStrides: s, xBase: base, outStrides: s, outBase: base });
-  }
-}
-
-/** Run `dense` on the weight with its cross blocks zeroed: the block-diagonal conv's exact function. */
-function denseOnBlocks(b: WebGPUBackend, w: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[], dense: (wz: TensorData) => void): void {
-  const wz = temp(b, sizeOf(w.shape));
-  keepBlocks(b, w, wz, geom, blocks);
-  dense(wz);
-  release(b, wz);
+  if (plan && (forced === 'texture' || texConvPays(g))) runTexConv(b, x, w, bias?.storage ?? null, o, fullWindow(g), plan);
+  else forwardGather(b, x, w, bias, o, g);
 }
 
 function forwardGather(b: WebGPUBackend, x: TensorData, w: TensorData, bias: TensorData | null, o: TensorData, g: ConvGeom): void {
@@ -243,33 +208,85 @@ function forwardGather(b: WebGPUBackend, x: TensorData, w: TensorData, bias: Ten
   release(b, wt, ...(bt ? [bt] : []));
 }
 
-webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom, blocks }) => {
-  const o: TensorData = { shape: [geom.n, geom.ci, geom.h, geom.w], dtype: 'float32', storage: b.alloc(geom.n * geom.ci * geom.h * geom.w, 'float32') };
-  if (sizeOf(o.shape) === 0) return o;
-  const wins = blockWindows(geom, blocks, (g) => texDgrad(b, g));
-  if (!wins) {
-    denseOnBlocks(b, w, geom, blocks!, (wz) => dgradWindow(b, dy, wz, o, fullWindow(geom)));
-    return o;
-  }
-  for (const win of wins) dgradWindow(b, dy, w, o, win);
-  return o;
-});
+/* ------------------------------------------------ block-diagonal convs ------------------------------------------------ */
 
-/** One window of the input gradient: a block (always on the texture path) or the whole conv. */
-function dgradWindow(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorData, win: ConvWindow): void {
-  const tex = texDgrad(b, win.g);
-  if (tex) runTexConv(b, dy, w, null, o, win, tex.plan, tex.gd);
-  else dgradGather(b, dy, w, o, win.g);
+export type BlockPolicy = 'auto' | 'blocks' | 'dense';
+let blockPolicy: BlockPolicy = 'auto';
+/**
+ * Benchmarks and tests: 'blocks' runs every block on the texture path wherever they all fit it,
+ * 'dense' every block-diagonal conv as the whole conv on the zeroed weight; 'auto' chooses by work.
+ */
+export function setConvBlockPolicy(p: BlockPolicy): void {
+  blockPolicy = p;
 }
 
 /**
- * Where the texture path runs the input gradient of `g` (stride 1: a forward conv of dy, channels
- * swapped, taps rotated): that forward geometry and its plan, else null.
+ * Run a pass of a block-diagonal conv block by block? Only on the texture path, whose kernels read and
+ * write channel windows of the full tensors in place, so a block costs its own GEMM and nothing else;
+ * and only where the blocks' padded GEMM work (`work`: tiles of 16 or 32 rows, channels in steps of 8)
+ * is at most 0.85 of the whole conv's. Returns each block's window and plan, or null: then the pass
+ * runs the whole conv on the weight with its cross blocks zeroed (`denseOnBlocks`), the same function.
+ * Why these rules, measured on lavapipe (fwd + both gradients, N 64, NR's post-surgery vgg_mini shapes,
+ * medians of 6, `runs`-style A/B against dense): blocks win 0.54–0.80× where the work ratio is
+ * 0.5–0.7, lose 1.31× on 16 → 16 split 8/8 (ratio 1.0); on the gather kernels the windows must be
+ * copied out and back, and that cost more than the blocks saved (post-surgery step 365–386 ms
+ * against 217–223 ms dense).
  */
-function texDgrad(b: WebGPUBackend, g: ConvGeom) {
+function blockPlans<P>(geom: ConvGeom, blocks: readonly ConvBlock[], planOf: (g: ConvGeom) => P | null, work: (g: ConvGeom) => number): [ConvWindow, P][] | null {
+  if (blockPolicy === 'dense') return null;
+  const wins = convWindows(geom, blocks);
+  const plans = wins.map((win) => planOf(win.g));
+  if (plans.some((p) => p === null)) return null;
+  if (blockPolicy === 'auto' && wins.reduce((s, win) => s + work(win.g), 0) > 0.85 * work(geom)) return null;
+  return wins.map((win, i) => [win, plans[i]!]);
+}
+
+/** Copy the blocks of an OIHW tensor into a zero-filled one of the same shape. */
+function keepBlocks(b: WebGPUBackend, src: TensorData, dst: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[]): void {
+  const taps = geom.kh * geom.kw, s = [geom.ci * taps, taps, 1];
+  gpuFill(b, dst, 0);
+  for (const k of blocks) {
+    const base = (k.co0 * geom.ci + k.ci0) * taps;
+    gpuStridedCopy(b, src, dst, { shape: [k.co, k.ci, taps], xStrides: s, xBase: base, outStrides: s, outBase: base });
+  }
+}
+
+/** Run `dense` on the weight with its cross blocks zeroed: the block-diagonal conv's exact function. */
+function denseOnBlocks(b: WebGPUBackend, w: TensorData, geom: ConvGeom, blocks: readonly ConvBlock[], dense: (wz: TensorData) => void): void {
+  const wz = temp(b, sizeOf(w.shape));
+  keepBlocks(b, w, wz, geom, blocks);
+  dense(wz);
+  release(b, wz);
+}
+
+/* ------------------------------------------------ input gradient ------------------------------------------------ */
+
+webgpuKernels.register('conv2dDgrad', (b, [dy, w], { geom, blocks }) => {
+  const o: TensorData = { shape: [geom.n, geom.ci, geom.h, geom.w], dtype: 'float32', storage: b.alloc(geom.n * geom.ci * geom.h * geom.w, 'float32') };
+  if (sizeOf(o.shape) === 0) return o;
+  const dense = (wd: TensorData) => dgradDense(b, dy, wd, o, geom);
+  if (!blocks) dense(w);
+  else {
+    // Stride 1 only: the input gradient as a forward conv of dy (channels swapped, taps rotated).
+    const asConv = (g: ConvGeom) => dgradAsConv(g) ?? g;
+    const planOf = (g: ConvGeom) => {
+      const gd = variantFor(b) === 'texture' ? dgradAsConv(g) : null;
+      const plan = gd ? texConvPlan(b, gd) : null;
+      return gd && plan ? { gd, plan } : null;
+    };
+    const runs = blockPlans(geom, blocks, planOf, (g) => texConvWork(asConv(g)));
+    if (runs) for (const [win, t] of runs) runTexConv(b, dy, w, null, o, win, t.plan, t.gd);
+    else denseOnBlocks(b, w, geom, blocks, dense);
+  }
+  return o;
+});
+
+/** The whole input gradient: the texture path where it pays (stride 1), else the gather kernels. */
+function dgradDense(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorData, g: ConvGeom): void {
   const gd = variantFor(b) === 'texture' ? dgradAsConv(g) : null;
   const plan = gd ? texConvPlan(b, gd) : null;
-  return gd && plan && (forced === 'texture' || texConvPays(gd)) ? { gd, plan } : null;
+  if (gd && plan && (forced === 'texture' || texConvPays(gd))) runTexConv(b, dy, w, null, o, fullWindow(g), plan, gd);
+  else dgradGather(b, dy, w, o, g);
 }
 
 function dgradGather(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorData, g: ConvGeom): void {
@@ -292,6 +309,8 @@ function dgradGather(b: WebGPUBackend, dy: TensorData, w: TensorData, o: TensorD
   });
   release(b, wt);
 }
+
+/* ------------------------------------------------ weight gradient ------------------------------------------------ */
 
 /**
  * How to slice the N·OH·OW reduction: enough slices that the first pass has work for a GPU's worth
@@ -332,32 +351,30 @@ webgpuKernels.register('conv2dWgrad', (b, [dy, x], { geom, blocks }) => {
     gpuFill(b, o, 0);
     return o;
   }
-  const wins = blockWindows(geom, blocks, (g) => texWgrad(b, g));
-  if (!wins) {
-    // The whole gradient, then only its blocks kept: the others are exact zeros.
-    const full = temp(b, total);
-    wgradWindow(b, dy, x, full, fullWindow(geom));
-    keepBlocks(b, full, o, geom, blocks!);
-    release(b, full);
+  if (!blocks) {
+    wgradDense(b, dy, x, o, geom);
     return o;
   }
-  // Blocks write their own weights only: the rest is the exact zero gradient of weights that never act.
-  if (blocks) gpuFill(b, o, 0);
-  for (const win of wins) wgradWindow(b, dy, x, o, win);
+  const runs = blockPlans(geom, blocks, (g) => (variantFor(b) === 'texture' ? texWgradPlan(b, g) : null), texWgradWork);
+  if (runs) {
+    // Blocks write their own weights only: the rest is the exact zero gradient of weights that never act.
+    gpuFill(b, o, 0);
+    for (const [win, plan] of runs) runTexWgrad(b, dy, x, o, win, plan);
+  } else {
+    // The whole gradient, then only its blocks kept.
+    const full = temp(b, total);
+    wgradDense(b, dy, x, full, geom);
+    keepBlocks(b, full, o, geom, blocks);
+    release(b, full);
+  }
   return o;
 });
 
-/** One window of the weight gradient: a block (always on the texture path) or the whole conv. */
-function wgradWindow(b: WebGPUBackend, dy: TensorData, x: TensorData, o: TensorData, win: ConvWindow): void {
-  const plan = texWgrad(b, win.g);
-  if (plan) runTexWgrad(b, dy, x, o, win, plan);
-  else wgradGather(b, dy, x, o, win.g);
-}
-
-/** The texture plan of the weight gradient of `g` where the texture path runs it, else null. */
-function texWgrad(b: WebGPUBackend, g: ConvGeom) {
+/** The whole weight gradient: the texture path where it pays, else the gather kernels. */
+function wgradDense(b: WebGPUBackend, dy: TensorData, x: TensorData, o: TensorData, g: ConvGeom): void {
   const plan = variantFor(b) === 'texture' ? texWgradPlan(b, g) : null;
-  return plan && (forced === 'texture' || texWgradPays(g)) ? plan : null;
+  if (plan && (forced === 'texture' || texWgradPays(g))) runTexWgrad(b, dy, x, o, fullWindow(g), plan);
+  else wgradGather(b, dy, x, o, g);
 }
 
 /** The weight gradient of the whole conv `g` on the gather kernels (two passes: slices, then their sum). */
