@@ -17,6 +17,7 @@ import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
 import dypack4Src from '../../../shaders/conv2d_tex_dypack4.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
+import wgrad16Src from '../../../shaders/conv2d_tex_wgrad16.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
 import type { ConvGeom, ConvWindow } from '../../core/conv-geom.js';
@@ -90,6 +91,33 @@ const blocks = new Map<number, Record<string, string | number>>();
 let wgradBlocks: Record<string, string | number> | null = null;
 
 /**
+ * conv2d_tex_wgrad16.wgsl's generated body: lane rows m = r0 + lane + 8j (j < 4) against 16 channels
+ * (4 quads q); step pixel p is A texel p / 4, component p % 4, and B row k + p, loaded by lane p.
+ */
+function wgrad16Blocks(): Record<string, string> {
+  const J = 4, Q = 4, xyzw = 'xyzw';
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const fmas: string[] = [];
+  for (const p of range(8)) {
+    for (const q of range(Q)) {
+      fmas.push(`let s${p}_${q} = subgroupBroadcast(b${q}, ${p}u);`);
+      for (const j of range(J)) fmas.push(`acc${j}_${q} = fma(vec4<f32>(a${j}_${p >> 2}.${xyzw[p & 3]}), s${p}_${q}, acc${j}_${q});`);
+    }
+  }
+  return {
+    APRE: range(J).map((j) => `let ap${j} = arow(r0 + lane + ${8 * j}u);`).join('\n  '),
+    DECLS: range(J).flatMap((j) => range(Q).map((q) => `var acc${j}_${q} = vec4<f32>(0.0);`)).join('\n  '),
+    LOADS: [
+      ...range(J).flatMap((j) => range(2).map((t) => `let a${j}_${t} = textureLoad(ta, vec2<u32>(ap${j}.x + u.sw * (x4 + ${t}u), ap${j}.y + yy));`)),
+      ...range(Q).map((q) => `let b${q} = textureLoad(tb, vec2<u32>(${q}u, k + lane));`),
+    ].join('\n      '),
+    FMAS: fmas.join('\n      '),
+    STORES: range(J).flatMap((j) => range(Q).map((q) => `put(wid.z, r0 + lane + ${8 * j}u, ${4 * q}u, acc${j}_${q});`)).join('\n  '),
+  };
+}
+let wgrad16: Record<string, string> | null = null;
+
+/**
  * The padded multiply-adds of conv2d_tex.wgsl for `g` (its rows: output channels in tiles of 16 or 32;
  * its reduction: input channels in steps of 8), to compare ways of running a conv.
  */
@@ -97,9 +125,9 @@ export function texConvWork(g: ConvGeom): number {
   return g.n * g.oh * g.ow * g.kh * g.kw * roundUp(g.co, g.co <= 16 ? 16 : TEX.TM) * roundUp(g.ci, TEX.KS);
 }
 
-/** The padded multiply-adds of conv2d_tex_wgrad.wgsl for `g`: rows (input channel, tap) in tiles of TM, 32 output channels per tile. */
+/** The padded multiply-adds of the weight gradient's GEMM for `g`: rows (input channel, tap) in tiles of 32, 16 or 32·k output channels. */
 export function texWgradWork(g: ConvGeom): number {
-  return g.n * g.oh * roundUp(g.ow, 8) * roundUp(g.ci * g.kh * g.kw, TEX.TM) * roundUp(g.co, 32);
+  return g.n * g.oh * roundUp(g.ow, 8) * roundUp(g.ci * g.kh * g.kw, TEX.TM) * (g.co <= 16 ? 16 : roundUp(g.co, 32));
 }
 
 /** Staged texels per row for segments of `seg` output columns: what the taps of one quad reach. */
@@ -256,8 +284,11 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
       uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride).u32(nb * g.oh).u32(win.co0).u32(win.coT),
       workgroups: [cdiv(p.o4 * nb * g.oh, 64)],
     }));
+    // At most 16 output channels: the kernel whose lanes own rows (no half-empty 32-channel tile).
+    const narrow = g.co <= 16;
+    if (narrow) wgrad16 ??= wgrad16Blocks();
     b.run({
-      key: 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: wgradBlocks,
+      key: narrow ? 'conv2d_tex_wgrad16' : 'conv2d_tex_wgrad', file: narrow ? 'conv2d_tex_wgrad16.wgsl' : 'conv2d_tex_wgrad.wgsl', source: narrow ? wgrad16Src : wgradSrc, defines: narrow ? wgrad16! : wgradBlocks,
       inputs: [], textures: [ta, tb], outputs: [part],
       uniforms: new Uniforms()
         .u32(p.m).u32(g.co).u32(taps).u32(g.kw)
@@ -265,7 +296,7 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
         .u32(g.oh).u32(p.w4).u32(nb * g.oh).u32(n0 > 0 ? 1 : 0)
         .u32(cdiv(nb * g.oh, p.slices)).u32(g.ci).u32(cg4).u32(g.sw)
         .u32(g.dw),
-      workgroups: [p.mp / TEX.TM, cdiv(g.co, 32), p.slices],
+      workgroups: [p.mp / TEX.TM, narrow ? 1 : cdiv(g.co, 32), p.slices],
       flops: 2 * nb * g.co * g.ci * taps * g.oh * g.ow,
     });
   }
