@@ -69,7 +69,11 @@ export async function trainStep(model: ZooModel, optimizer: Optimizer<any>, forw
     const x = tensor(host.x, host.shape);
     const y = tensor(host.y, [b], { dtype: 'int32' });
     const o = forwardLoss(x, y, true);
+    // Submit the forward, then the backward, as they are recorded: the device starts on each while
+    // the host still records the next.
+    backend().flush();
     o.loss.backward();
+    backend().flush();
     optimizer.step();
     optimizer.zeroGrad();
     // [objective, correct, (prediction loss, parts…), plugin extras…, caller extras…]: one readback.
