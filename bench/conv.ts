@@ -54,7 +54,7 @@ async function ours(s: ConvShape, runs: number, variant?: ConvVariant): Promise<
   for (const p of PASSES) {
     const t = await time(async () => {
       const y = rj.noGrad(fns[p]);
-      await b.sync();
+      await b.sync({ pace: `conv ${JSON.stringify(g)} ${p}` });
       y.dispose();
     }, { warmup: 1, runs });
     out[p] = t.ms;

@@ -33,7 +33,7 @@ function ours(n: number, variant: MatmulVariant): Bench {
   return {
     fn: async () => {
       const c = rj.noGrad(() => rj.matmul(x, y, { variant }));
-      await b.sync();
+      await b.sync({ pace: `matmul ${n} ${variant}` });
       c.dispose();
     },
     dispose: () => {
@@ -73,7 +73,7 @@ async function ceiling(quick: boolean): Promise<{ value: number; shape: FmaPeakS
     let flop = 0;
     const t = await time(async () => {
       flop = recordFmaPeak(b, s);
-      await b.sync();
+      await b.sync({ pace: `fma ${JSON.stringify(s)}` });
     }, { warmup: 1, runs: quick ? 2 : 5 });
     // Best sample, not median: the ceiling is what the adapter can do, and a shared machine only slows it.
     all.push({ shape: s, gflops: gflops(flop, Math.min(...t.samples)) });
@@ -123,7 +123,7 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   const mine = ours(n, main);
   const pair = await timeInterleaved({
     ours: mine.fn,
-    ceiling: async () => { fmaFlop = recordFmaPeak(gpu(), peak0.shape); await gpu().sync(); },
+    ceiling: async () => { fmaFlop = recordFmaPeak(gpu(), peak0.shape); await gpu().sync({ pace: `fma ${JSON.stringify(peak0.shape)}` }); },
   }, { warmup: 1, runs: ctx.quick ? 3 : 15 });
   mine.dispose();
   await gpu().checkErrors();

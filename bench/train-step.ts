@@ -91,7 +91,7 @@ async function fmaCeiling(quick: boolean): Promise<number> {
   let flop = 0;
   const t = await time(async () => {
     flop = recordFmaPeak(gpu(), s);
-    await gpu().sync();
+    await gpu().sync({ pace: 'fma' });
   }, { warmup: 1, runs: quick ? 3 : 7 });
   return gflops(flop, median(t.samples));
 }
@@ -157,7 +157,9 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
   // NR monitoring and post-surgery steps, each alternating with the plain step.
   for (const surgery of [false, true]) {
     const nr = await stepOf(surgery ? 'post-surgery' : 'nr');
-    const [sp, sn] = await alternate(ours.step, nr.step, warmup, runs);
+    // A longer warm-up: a new network's readbacks are paced once the pacer has learned its step
+    // (src/kernels/webgpu/pacer.ts), which takes a few steps.
+    const [sp, sn] = await alternate(ours.step, nr.step, ctx.quick ? warmup : 12, runs);
     nr.dispose();
     const label = surgery ? 'NR post-surgery step (Scheme A)' : 'NR monitoring step';
     figs.push({ name: `${label}, ${NAME}`, value: ips(median(sn)), unit: 'images/s', ms: median(sn), samples: sn, note: surgery ? nr.what : 'λ·sign(γ) fused into SGD, γ statistics each step, counts in the readback' });

@@ -29,6 +29,10 @@ export interface DeviceInfo {
   limits: Record<string, number>;
 }
 
+export interface ReadOptions {
+  pace?: string;
+}
+
 export interface BackendMemory {
   /** Bytes held by the backend's pool, free for reuse. */
   pooledBytes: number;
@@ -46,8 +50,12 @@ export interface Backend {
   upload(data: TypedArray | ArrayLike<number>, dtype: DType): Storage;
   /** Return storage to the pool (called when its last ref goes). */
   release(s: Storage): void;
-  /** Read several storages back in one round trip. */
-  read(items: { storage: Storage; dtype: DType; size: number }[]): Promise<TypedArray[]>;
+  /**
+   * Read several storages back in one round trip. `pace`: the key of a readback that recurs (a
+   * training step, an evaluation), for backends that can wait for the device more cheaply when they
+   * know roughly how long it takes (src/kernels/webgpu/pacer.ts).
+   */
+  read(items: { storage: Storage; dtype: DType; size: number }[], opts?: ReadOptions): Promise<TypedArray[]>;
   /** Submit what has been recorded so far. */
   flush(): void;
   memory(): BackendMemory;

@@ -3,7 +3,7 @@
  * the node that made it; then reverse-mode autograd in one sitting (`record`, `backward`). Ops live in
  * `src/ops`, each with its forward and its vector-Jacobian product side by side.
  */
-import type { Storage, TensorData } from '../core/backend.js';
+import type { ReadOptions, Storage, TensorData } from '../core/backend.js';
 import type { DType, TypedArray } from '../core/dtype.js';
 import { backend, engine, keep, noGrad, releaseStorage, retainStorage, TENSOR, trackTensor, untrackTensor } from './engine.js';
 import { runKernel } from './dispatch.js';
@@ -110,8 +110,8 @@ export function isTensor(x: unknown): x is Tensor {
 }
 
 /** Read several tensors in one round trip (one readback per training step). */
-export async function readAll(tensors: readonly Tensor[]): Promise<TypedArray[]> {
-  return backend().read(tensors.map((t) => ({ storage: t.storage, dtype: t.dtype, size: t.size })));
+export async function readAll(tensors: readonly Tensor[], opts?: ReadOptions): Promise<TypedArray[]> {
+  return backend().read(tensors.map((t) => ({ storage: t.storage, dtype: t.dtype, size: t.size })), opts);
 }
 
 /* ------------------------------------------ reverse-mode autograd ------------------------------------------ */

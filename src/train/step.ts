@@ -21,6 +21,17 @@ import * as profile from '../tensor/profile.js';
 import { readAll, type Tensor } from '../tensor/tensor.js';
 import type { StepOutputs, TrainingPlugin } from './plugin.js';
 
+/**
+ * A readback key per model (src/kernels/webgpu/pacer.ts learns how long the device takes per key): the
+ * steps of one network cost the same, another network (a surgery, a benchmark's second model) its own.
+ */
+const paceIds = new WeakMap<ZooModel, number>();
+let nextPaceId = 0;
+const paceId = (m: ZooModel): number => {
+  if (!paceIds.has(m)) paceIds.set(m, nextPaceId++);
+  return paceIds.get(m)!;
+};
+
 /** Correct predictions in a batch (float32 scalar): argmax over classes against the labels. */
 export const correctCount = (logits: Tensor, labels: Tensor): Tensor => sum(cast(eq(argmax(detach(logits), 1), labels), 'float32'));
 
@@ -85,7 +96,7 @@ export async function trainStep(model: ZooModel, optimizer: Optimizer<any>, forw
   });
   backend().flush();
   opts.whileDeviceWorks?.();
-  const vals = await readAll(outs);
+  const vals = await readAll(outs, { pace: `train-step ${paceId(model)}` });
   profile.step();
   for (const t of outs) t.dispose();
   const first = 2 + named.length;
@@ -118,7 +129,7 @@ export async function evaluateModel(model: ZooModel, data: Dataset, batchSize: n
   profile.step();
   model.train();
   if (!acc) return { loss: NaN, acc: NaN };
-  const [l, c] = await readAll(acc);
+  const [l, c] = await readAll(acc, { pace: `eval ${paceId(model)}` });
   acc.forEach((t) => t.dispose());
   return { loss: l[0] / data.test.count, acc: c[0] / data.test.count };
 }

@@ -6,7 +6,8 @@
  * first submit whatever is recorded (a pooled buffer may be reused by an unsubmitted dispatch), and
  * the per-batch uniform arena is written right before its command buffer is submitted.
  */
-import type { Backend, BackendMemory, DeviceInfo, Storage } from '../../core/backend.js';
+import type { Backend, BackendMemory, DeviceInfo, ReadOptions, Storage } from '../../core/backend.js';
+import { Pacer } from './pacer.js';
 import type { DType, TypedArray } from '../../core/dtype.js';
 import { fail, RejuvError } from '../../core/errors.js';
 import { normalQuantileTable } from '../../core/random.js';
@@ -67,6 +68,9 @@ export class WebGPUBackend implements Backend {
   /** Dispatches recorded since creation (for benchmarks and tests). */
   dispatches = 0;
   submits = 0;
+  /** Sleeps before keyed readbacks (pacer.ts); active for CPU adapters under Node (`paces`). */
+  readonly pacer = new Pacer();
+  readonly paces: boolean;
 
   static async create(): Promise<WebGPUBackend> {
     const { device, adapter } = await acquireDevice();
@@ -91,6 +95,8 @@ export class WebGPUBackend implements Backend {
       isSoftware,
       limits,
     };
+    // dawn.node's waits spin the main thread; that costs the device a core only on a CPU adapter.
+    this.paces = isSoftware && typeof process !== 'undefined' && !!process.versions?.node;
     this.uniformAlign = Math.max(256, device.limits.minUniformBufferOffsetAlignment);
     this.hasTimestamps = device.features.has('timestamp-query');
     if (profileRequested()) this.startProfile();
@@ -349,7 +355,7 @@ export class WebGPUBackend implements Backend {
     }));
   }
 
-  async read(items: { storage: Storage; dtype: DType; size: number }[]): Promise<TypedArray[]> {
+  async read(items: { storage: Storage; dtype: DType; size: number }[], opts?: ReadOptions): Promise<TypedArray[]> {
     const offsets: number[] = [];
     let total = 0;
     for (const it of items) {
@@ -363,7 +369,8 @@ export class WebGPUBackend implements Backend {
       if (it.size > 0) this.encoder!.copyBufferToBuffer((it.storage as GPUStorage).buffer, 0, stage, offsets[i], it.size * 4);
     });
     this.flush();
-    await stage.mapAsync(GPUMapMode.READ, 0, Math.max(total, 4));
+    // On CPU adapters under Node, a keyed readback first sleeps while the device works (pacer.ts).
+    await this.pacer.wait(this.paces ? opts?.pace : undefined, () => stage.mapAsync(GPUMapMode.READ, 0, Math.max(total, 4)));
     const mapped = stage.getMappedRange(0, Math.max(total, 4));
     const out = items.map((it, i) => {
       const src = mapped.slice(offsets[i], offsets[i] + it.size * 4);
@@ -385,10 +392,10 @@ export class WebGPUBackend implements Backend {
     }
   }
 
-  /** Wait for all submitted work (used by benchmarks). */
-  async sync(): Promise<void> {
+  /** Wait for all submitted work (used by benchmarks; `pace` as for `read`). */
+  async sync(opts?: ReadOptions): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.pacer.wait(this.paces ? opts?.pace : undefined, () => this.device.queue.onSubmittedWorkDone());
   }
 
   /**
