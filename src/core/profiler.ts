@@ -52,6 +52,11 @@ export class Profiler {
   op = '(direct)';
   /** In-flight readbacks of timestamps (awaited before any read returns). */
   pending: Promise<void>[] = [];
+  /**
+   * Reads started only by `settle`: a pending map makes dawn.node spin the main thread until it
+   * resolves, which on a CPU adapter slows the very work being timed (src/kernels/webgpu/pacer.ts).
+   */
+  later: (() => Promise<void>)[] = [];
 
   private readonly started = performance.now();
 
@@ -104,7 +109,10 @@ export class Profiler {
   }
 
   async settle(): Promise<void> {
-    while (this.pending.length) await Promise.all(this.pending.splice(0));
+    while (this.pending.length || this.later.length) {
+      this.pending.push(...this.later.splice(0).map((f) => f()));
+      await Promise.all(this.pending.splice(0));
+    }
   }
 
   sections(): string[] {

@@ -329,10 +329,10 @@ export class WebGPUBackend implements Backend {
     return this.queries;
   }
 
-  /** Read a submitted batch's timestamps back (asynchronously) into its rows. */
+  /** Read a submitted batch's timestamps back into its rows, when the profiler settles (not before: see `later`). */
   private collectTimestamps(prof: Profiler, q: QueryBatch): void {
     const n = q.used;
-    prof.pending.push(q.read.mapAsync(GPUMapMode.READ, 0, n * 8).then(() => {
+    prof.later.push(() => q.read.mapAsync(GPUMapMode.READ, 0, n * 8).then(() => {
       const t = new BigUint64Array(q.read.getMappedRange(0, n * 8).slice(0));
       q.read.unmap();
       this.freeQueries.push(q);

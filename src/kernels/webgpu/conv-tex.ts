@@ -17,7 +17,6 @@ import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
 import dypackVecSrc from '../../../shaders/conv2d_tex_dypack_vec.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
-import wgrad16Src from '../../../shaders/conv2d_tex_wgrad16.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
 import type { ConvGeom, ConvWindow } from '../../core/conv-geom.js';
@@ -91,10 +90,11 @@ const blocks = new Map<number, Record<string, string | number>>();
 let wgradBlocks: Record<string, string | number> | null = null;
 
 /**
- * conv2d_tex_wgrad16.wgsl's generated body: lane rows m = r0 + lane + 8j (j < 4) against 16 channels
- * (4 quads q); step pixel p is A texel p / 4, component p % 4, and B row k + p, loaded by lane p.
+ * conv2d_tex_wgrad.wgsl's narrow body (≤ 16 output channels): lane rows m = r0 + lane + 8j (j < 4)
+ * against 16 channels (4 quads q); step pixel p is A texel p / 4, component p % 4, and B row k + p,
+ * loaded by lane p.
  */
-function wgrad16Blocks(): Record<string, string> {
+function wgrad16Blocks(): Record<string, string | number> {
   const J = 4, Q = 4, xyzw = 'xyzw';
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
   const fmas: string[] = [];
@@ -105,6 +105,7 @@ function wgrad16Blocks(): Record<string, string> {
     }
   }
   return {
+    TM: TEX.TM, KS: TEX.KS,
     APRE: range(J).map((j) => `let ap${j} = arow(r0 + lane + ${8 * j}u);`).join('\n  '),
     DECLS: range(J).flatMap((j) => range(Q).map((q) => `var acc${j}_${q} = vec4<f32>(0.0);`)).join('\n  '),
     LOADS: [
@@ -115,7 +116,7 @@ function wgrad16Blocks(): Record<string, string> {
     STORES: range(J).flatMap((j) => range(Q).map((q) => `put(wid.z, r0 + lane + ${8 * j}u, ${4 * q}u, acc${j}_${q});`)).join('\n  '),
   };
 }
-let wgrad16: Record<string, string> | null = null;
+let wgrad16: Record<string, string | number> | null = null;
 
 /**
  * The padded multiply-adds of conv2d_tex.wgsl for `g` (its rows: output channels in tiles of 16 or 32;
@@ -290,7 +291,7 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
     const narrow = g.co <= 16;
     if (narrow) wgrad16 ??= wgrad16Blocks();
     b.run({
-      key: narrow ? 'conv2d_tex_wgrad16' : 'conv2d_tex_wgrad', file: narrow ? 'conv2d_tex_wgrad16.wgsl' : 'conv2d_tex_wgrad.wgsl', source: narrow ? wgrad16Src : wgradSrc, defines: narrow ? wgrad16! : wgradBlocks,
+      key: narrow ? 'conv2d_tex_wgrad/narrow16' : 'conv2d_tex_wgrad', file: 'conv2d_tex_wgrad.wgsl', source: wgradSrc, defines: narrow ? wgrad16! : wgradBlocks,
       inputs: [], textures: [ta, tb], outputs: [part],
       uniforms: new Uniforms()
         .u32(p.m).u32(g.co).u32(taps).u32(g.kw)

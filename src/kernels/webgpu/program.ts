@@ -13,13 +13,11 @@ import randomLib from '../../../shaders/lib/random.wgsl';
 import convGemmLib from '../../../shaders/lib/conv_gemm.wgsl';
 import convPixelsLib from '../../../shaders/lib/conv_pixels.wgsl';
 import bnCenterLib from '../../../shaders/lib/bn_center.wgsl';
-import texWgradIoLib from '../../../shaders/lib/tex_wgrad_io.wgsl';
 import type { Storage } from '../../core/backend.js';
 
 const LIBS: Record<string, string> = {
   'lib/index': indexLib, 'lib/random': randomLib, 'lib/conv_gemm': convGemmLib, 'lib/conv_pixels': convPixelsLib,
   'lib/bn_center': bnCenterLib, 'lib/float': floatLib, 'lib/pool_window2': poolWindow2Lib, 'lib/dy_rows': dyRowsLib,
-  'lib/tex_wgrad_io': texWgradIoLib,
 };
 
 export interface Program {
