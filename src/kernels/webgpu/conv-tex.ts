@@ -15,7 +15,6 @@ import texSrc from '../../../shaders/conv2d_tex.wgsl';
 import segPackSrc from '../../../shaders/conv2d_tex_seg_pack.wgsl';
 import wpackSrc from '../../../shaders/conv2d_tex_wpack.wgsl';
 import dypackSrc from '../../../shaders/conv2d_tex_dypack.wgsl';
-import dypackVecSrc from '../../../shaders/conv2d_tex_dypack_vec.wgsl';
 import wgradSrc from '../../../shaders/conv2d_tex_wgrad.wgsl';
 import wgradReduceSrc from '../../../shaders/conv2d_wgrad_reduce.wgsl';
 import type { Storage, TensorData } from '../../core/backend.js';
@@ -277,12 +276,11 @@ export function runTexWgrad(b: WebGPUBackend, dy: TensorData, x: TensorData, dw:
   for (let n0 = 0; n0 < g.n; n0 += p.nb) {
     const nb = Math.min(p.nb, g.n - n0);
     const ta = stageSegments(b, x, g, n0, nb, p.c8, p.hp, p.w4, win.ci0, win.ciT);
-    // Rows of a multiple of 4 (or 2) pixels load 4 (2) pixels at a time (conv2d_tex_dypack_vec.wgsl).
+    // Rows of a multiple of 4 (or 2) pixels load 4 (2) pixels at a time.
     const v = g.ow % 4 === 0 ? 4 : g.ow % 2 === 0 ? 2 : 1;
     const tb = stageTexture(b, 'conv2d.dy', p.o4, nb * g.oh * p.xp, (out, stride) => b.run({
-      ...(v > 1
-        ? { key: `conv2d_tex_dypack_vec/${v}`, file: 'conv2d_tex_dypack_vec.wgsl', source: dypackVecSrc, defines: { V: v } }
-        : { key: 'conv2d_tex_dypack', file: 'conv2d_tex_dypack.wgsl', source: dypackSrc }),
+      key: `conv2d_tex_dypack/v${v}`, file: 'conv2d_tex_dypack.wgsl', source: dypackSrc,
+      defines: { V: v, VT: v === 1 ? 'f32' : `vec${v}<f32>`, AT: v === 1 ? 'v' : 'v[p]' },
       inputs: [dy.storage], outputs: [out],
       uniforms: new Uniforms().u32(n0).u32(g.co).u32(p.o4).u32(g.oh).u32(g.ow).u32(p.xp).u32(stride).u32(nb * g.oh).u32(win.co0).u32(win.coT),
       workgroups: [cdiv(p.o4 * nb * g.oh, 64)],
