@@ -252,28 +252,31 @@ describe('conv2d with blocks (block-diagonal): reference, then WebGPU against it
 });
 
 describe('conv2d: finite differences on the float64 reference backend', () => {
-  it('matches central differences for input, weight and bias', async () => {
-    const r = { n: 2, ci: 3, co: 2, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 2, dh: 1, dw: 2, h: 5, w: 4, bias: true, seed: 11 };
-    const c = makeCase(r);
-    const ana = await runCase('cpu64', c);
-    // loss = Σ y·dy, so d loss / d param is exactly what backward(dy) produced.
-    const loss = (cc: Case) =>
-      withBackend('cpu64', async () => {
-        const y = rj.conv2d(rj.tensor(cc.x, cc.xShape), rj.tensor(cc.w, cc.wShape), cc.b ? rj.tensor(cc.b, [cc.b.length]) : null, cc.opts);
-        const v = await y.toArray();
-        return Array.from(v).reduce((s, yi, i) => s + yi * cc.dy[i], 0);
-      });
-    const eps = 1e-6;
-    for (const [key, grad] of [['x', ana.dx], ['w', ana.dw], ['b', ana.db!]] as const) {
-      const base = c[key]!;
-      for (let i = 0; i < base.length; i++) {
-        const plus = { ...c, [key]: base.map((v, j) => (j === i ? v + eps : v)) };
-        const minus = { ...c, [key]: base.map((v, j) => (j === i ? v - eps : v)) };
-        const fd = ((await loss(plus)) - (await loss(minus))) / (2 * eps);
-        expect(Math.abs(fd - grad[i]), `d loss / d ${key}[${i}]: analytic ${grad[i]}, numeric ${fd}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+  for (const blocks of [null, [{ ci0: 0, ci: 1, co0: 0, co: 2 }, { ci0: 1, ci: 2, co0: 2, co: 1 }]] as const) {
+    it(`matches central differences for input, weight and bias${blocks ? ' (block-diagonal)' : ''}`, async () => {
+      const r = { n: 2, ci: 3, co: blocks ? 3 : 2, kh: 3, kw: 2, sh: 2, sw: 1, ph: 1, pw: 2, dh: 1, dw: 2, h: 5, w: 4, bias: true, seed: 11 };
+      const c0 = makeCase(r);
+      const c = blocks ? { ...c0, opts: { ...c0.opts, blocks } } : c0;
+      const ana = await runCase('cpu64', c);
+      // loss = Σ y·dy, so d loss / d param is exactly what backward(dy) produced.
+      const loss = (cc: Case) =>
+        withBackend('cpu64', async () => {
+          const y = rj.conv2d(rj.tensor(cc.x, cc.xShape), rj.tensor(cc.w, cc.wShape), cc.b ? rj.tensor(cc.b, [cc.b.length]) : null, cc.opts);
+          const v = await y.toArray();
+          return Array.from(v).reduce((s, yi, i) => s + yi * cc.dy[i], 0);
+        });
+      const eps = 1e-6;
+      for (const [key, grad] of [['x', ana.dx], ['w', ana.dw], ['b', ana.db!]] as const) {
+        const base = c[key]!;
+        for (let i = 0; i < base.length; i++) {
+          const plus = { ...c, [key]: base.map((v, j) => (j === i ? v + eps : v)) };
+          const minus = { ...c, [key]: base.map((v, j) => (j === i ? v - eps : v)) };
+          const fd = ((await loss(plus)) - (await loss(minus))) / (2 * eps);
+          expect(Math.abs(fd - grad[i]), `d loss / d ${key}[${i}]: analytic ${grad[i]}, numeric ${fd}`).toBeLessThan(1e-6 * (1 + Math.abs(fd)));
+        }
       }
-    }
-  });
+    });
+  }
 });
 
 interface Golden extends Case { name: string; y: number[]; dx: number[]; dw: number[]; db: number[] | null }
