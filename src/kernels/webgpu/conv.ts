@@ -6,6 +6,9 @@
  * tiling for GPUs. On lavapipe the forward pass, the stride-1 input gradient and the weight gradient
  * of layers big enough go through textures instead (conv-tex.ts, the 'texture' variant; the rest as
  * 'subgroup'). `setConvVariant` forces one (the tests run all of them on whatever adapter is present).
+ * A block-diagonal conv (the `blocks` attribute: NR's Scheme A) runs block by block on the texture path
+ * where that saves GEMM work, else as the whole conv on its weight with the cross blocks zeroed
+ * (`blockPlans`).
  */
 import dgradSrc from '../../../shaders/conv2d_dgrad.wgsl';
 import fwdSrc from '../../../shaders/conv2d_fwd.wgsl';
