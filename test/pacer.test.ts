@@ -1,41 +1,51 @@
 /**
- * The readback pacer (src/kernels/webgpu/pacer.ts) against a simulated device that is busy for D ms
- * after each submit: a keyed wait learns to sleep about D, so the spinning wait that follows is short;
- * an unkeyed wait never sleeps.
+ * The readback pacer (src/kernels/webgpu/pacer.ts) on a virtual clock, against a simulated device that
+ * finishes D ms after each submit: a keyed wait learns to sleep through most of D, so the (spinning)
+ * wait after it is short or zero; an unkeyed wait never sleeps; keys learn apart. No real time is
+ * measured, so nothing here depends on the machine's speed.
  */
 import { describe, expect, it } from 'vitest';
-import { Pacer } from '../src/kernels/webgpu/pacer.js';
+import { Pacer, type Clock } from '../src/kernels/webgpu/pacer.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A clock that only moves when something sleeps or waits on it. */
+function virtualClock(): Clock & { t: number; slept: number[] } {
+  const c = { t: 0, slept: [] as number[], now: () => c.t, sleep: async (ms: number) => { c.slept.push(ms); c.t += ms; } };
+  return c;
+}
 
-/** A wait that resolves when a device submitted at `t0` has worked D ms; it returns how long it waited. */
-const deviceWait = (t0: number, d: number) => async () => {
-  const start = performance.now();
-  await sleep(Math.max(0, t0 + d - performance.now()));
-  return performance.now() - start;
-};
+/** A submit at the current time whose device work takes d ms; the wait returns how long it waited. */
+function submit(c: { t: number }, d: number): () => Promise<number> {
+  const done = c.t + d;
+  return async () => {
+    const w = Math.max(0, done - c.t);
+    c.t += w;
+    return w;
+  };
+}
 
 describe('Pacer', () => {
   it('a keyed wait learns to sleep through most of the device time', async () => {
-    const p = new Pacer();
-    const D = 40;
+    const c = virtualClock(), p = new Pacer(c), D = 120;
     const waited: number[] = [];
-    for (let i = 0; i < 12; i++) waited.push(await p.wait('step', deviceWait(performance.now(), D)));
-    expect(waited[0]).toBeGreaterThan(D - 5); // nothing learned yet: the whole time is spent waiting
+    for (let i = 0; i < 40; i++) waited.push(await p.wait('step', submit(c, D)));
+    expect(waited[0]).toBe(D); // nothing learned yet: the whole time is spent waiting
     const est = p.estimates().step;
-    expect(est).toBeGreaterThan(0.6 * D);
+    expect(est).toBeGreaterThan(0.8 * D);
     expect(est).toBeLessThan(1.3 * D);
-    // After learning, most waits are short (timer jitter allowed).
-    expect(waited.slice(6).filter((w) => w < 0.4 * D).length).toBeGreaterThanOrEqual(3);
+    // After learning, every wait (the time dawn.node would spin) is short.
+    for (const w of waited.slice(10)) expect(w).toBeLessThan(0.1 * D);
+    // The step time (sleep + wait) stays within 20 % of the device time once learned.
+    const stepTimes = c.slept.slice(-20).map((s, i) => Math.max(s, D) + waited[waited.length - 20 + i]);
+    for (const t of stepTimes) expect(t).toBeLessThan(1.2 * D);
   });
 
   it('unkeyed waits never sleep, and each key learns on its own', async () => {
-    const p = new Pacer();
-    const t0 = performance.now();
-    await p.wait(undefined, async () => 0);
-    expect(performance.now() - t0).toBeLessThan(20);
+    const c = virtualClock(), p = new Pacer(c);
+    await p.wait(undefined, submit(c, 50));
+    await p.wait(undefined, submit(c, 50));
+    expect(c.slept).toEqual([]);
     expect(p.estimates()).toEqual({});
-    for (let i = 0; i < 4; i++) await p.wait('a', deviceWait(performance.now(), 30));
+    for (let i = 0; i < 4; i++) await p.wait('a', submit(c, 30));
     expect(p.estimates().a).toBeGreaterThan(10);
     expect(p.estimates().b).toBeUndefined();
   });

@@ -21,17 +21,26 @@ const SPUN_MS = 2;
  */
 const UP = 0.5, DOWN = 0.98;
 
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+const realClock: Clock = { now: () => performance.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
 export class Pacer {
   private readonly sleepMs = new Map<string, number>();
+
+  /** `clock`: tests pass a virtual one. */
+  constructor(private readonly clock: Clock = realClock) {}
 
   /** Sleep before `wait()` for `key`'s current estimate, then run the wait and learn from it. */
   async wait<T>(key: string | undefined, wait: () => Promise<T>): Promise<T> {
     if (key === undefined) return wait();
     const s = this.sleepMs.get(key) ?? 0;
-    if (s >= 1) await new Promise((r) => setTimeout(r, s));
-    const t0 = performance.now();
+    if (s >= 1) await this.clock.sleep(s);
+    const t0 = this.clock.now();
     const out = await wait();
-    const spun = performance.now() - t0;
+    const spun = this.clock.now() - t0;
     this.sleepMs.set(key, spun > SPUN_MS ? s + UP * spun : DOWN * s);
     return out;
   }
