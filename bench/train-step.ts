@@ -117,17 +117,8 @@ export async function run(ctx: BenchContext): Promise<Figure[]> {
     // (24–26 → ~30 ms per step measured, more after the tfjs peers ran), which flatters the same-run ratio.
     // Ours alone likewise (PyTorch's OpenMP threads spin for a while after each of its steps, which
     // slows ours in the alternation). Alone against alone is the clean ratio.
-    const alone: number[] = [], oursAlone: number[] = [];
-    for (let i = 0; i < warmup + runs; i++) {
-      const t0 = performance.now();
-      await torch.step();
-      if (i >= warmup) alone.push(performance.now() - t0);
-    }
-    for (let i = 0; i < warmup + runs; i++) {
-      const t0 = performance.now();
-      await ours.step();
-      if (i >= warmup) oursAlone.push(performance.now() - t0);
-    }
+    const alone = (await time(async () => void (await torch.step()), { warmup, runs })).samples;
+    const oursAlone = (await time(async () => void (await ours.step()), { warmup, runs })).samples;
     const [so, sp] = await alternate(ours.step, torch.step, warmup, runs);
     torch.close();
     oursMs = median(so);

@@ -78,7 +78,7 @@ export function convWindows(g: ConvGeom, blocks: readonly ConvBlock[] | undefine
  * ranges tile the channels exactly, in the same order (so every output and every input-gradient
  * channel is written by exactly one block).
  */
-export function checkBlocks(op: string, g: ConvGeom, blocks: readonly ConvBlock[]): void {
+export function checkBlocks(op: string, g: { ci: number; co: number }, blocks: readonly ConvBlock[]): void {
   if (blocks.length === 0) fail(op, 'blocks must be non-empty (omit them for a dense convolution)');
   let ci = 0, co = 0;
   for (const [i, b] of blocks.entries()) {

@@ -91,8 +91,8 @@ export class Conv2d extends Module {
   /** Make the conv block-diagonal (null: dense again); the blocks must tile both channel ranges. */
   set blocks(bs: readonly ConvBlock[] | null) {
     if (bs !== null) {
-      const [co, ci, kh, kw] = this.weight.shape;
-      checkBlocks('Conv2d.blocks', { n: 1, ci, h: kh, w: kw, co, kh, kw, oh: 1, ow: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1 }, bs);
+      const [co, ci] = this.weight.shape;
+      checkBlocks('Conv2d.blocks', { ci, co }, bs);
     }
     this._blocks = bs === null ? null : bs.map((b) => ({ ...b }));
   }

@@ -193,27 +193,29 @@ export function rejuvenateModel(model: ZooModel, mg: ModelGraph, masks: readonly
  * needs neither. Both leave the cross weights at exactly zero: they never act and get zero gradients.
  */
 export function installSchemeA(model: ZooModel, split: Split): void {
-  installMasks(model, split);
-  model.convBnUnits().forEach((u, l) => {
-    u.conv.blocks = null;
-    if (!u.conv.weightMask || split.inPerm[l]) return;
+  const blocks = model.convBnUnits().map((u, l) => {
     const [C, Cin] = u.conv.weight.shape, A = split.aOut[l], a = split.aIn[l];
-    if (A === 0 || A === C || a === 0 || a === Cin) return; // a side with nothing in it: one block cannot tile it
-    u.conv.weightMask = null;
-    u.conv.blocks = [{ ci0: 0, ci: a, co0: 0, co: A }, { ci0: a, ci: Cin - a, co0: A, co: C - A }];
+    // A side with nothing in it: one block cannot tile it.
+    if (!split.splitIn[l] || split.inPerm[l] || A === 0 || A === C || a === 0 || a === Cin) return null;
+    return [{ ci0: 0, ci: a, co0: 0, co: A }, { ci0: a, ci: Cin - a, co0: A, co: C - A }];
+  });
+  installMasks(model, split, (l) => blocks[l] === null);
+  model.convBnUnits().forEach((u, l) => {
+    if (blocks[l]) u.conv.blocks = blocks[l];
   });
 }
 
 /**
  * Block-diagonal weight masks (1 on S→S and R→R, 0 on the cross blocks), installed on every conv
- * whose input is split: Scheme B's split of the weight, and Scheme A's where blocks do not apply.
+ * whose input is split and for which `masked` says so (default: all): Scheme B's split of the weight,
+ * and Scheme A's where blocks do not apply.
  */
-export function installMasks(model: ZooModel, split: Split): void {
+export function installMasks(model: ZooModel, split: Split, masked: (unit: number) => boolean = () => true): void {
   const units = model.convBnUnits();
   if (units.length !== split.aOut.length) fail('nr.masks', `model has ${units.length} units, the split describes ${split.aOut.length}`);
   units.forEach((u, l) => {
     u.conv.blocks = null;
-    if (!split.splitIn[l]) {
+    if (!split.splitIn[l] || !masked(l)) {
       u.conv.weightMask = null;
       return;
     }

@@ -45,7 +45,7 @@ export class Pacer {
     return out;
   }
 
-  /** The current sleep of each key, in ms (tests and the profiler). */
+  /** The current sleep of each key, in ms (for tests). */
   estimates(): Record<string, number> {
     return Object.fromEntries(this.sleepMs);
   }
