@@ -331,7 +331,11 @@ class Twin:
     def run(self, data, out):
         torch, a = self.torch, self.a
         xtr, ytr, xte, yte = data
-        self.milestones = [int(m) for m in a.milestones.split(',')] if a.milestones else [a.epochs // 2, (3 * a.epochs) // 4]
+        # As rejuv train: no --milestones → ⌊E/2⌋, ⌊3E/4⌋ (src/train/config.ts defaultMilestones); '' → none.
+        if a.milestones is None:
+            self.milestones = sorted({m for m in (a.epochs // 2, (3 * a.epochs) // 4) if m > 0})
+        else:
+            self.milestones = [int(m) for m in a.milestones.split(',') if m.strip()]
         n = xtr.shape[0]
         epoch = 0
         rows = []
@@ -493,7 +497,7 @@ def main(argv=None, parse_only=False):
     p.add_argument('--train-limit', type=int)
     p.add_argument('--test-limit', type=int)
     p.add_argument('--epochs', type=int, default=15)
-    p.add_argument('--milestones', default='8,12', help='0-based epoch indices, as rejuv train --milestones')
+    p.add_argument('--milestones', help="0-based epoch indices, as rejuv train --milestones (default ⌊E/2⌋,⌊3E/4⌋; '' for none)")
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--lr', type=float, default=0.05)
     p.add_argument('--momentum', type=float, default=0.9)

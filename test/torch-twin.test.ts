@@ -1,12 +1,14 @@
 /**
  * scripts/torch_twin.py (the PyTorch twin of NR training) agrees with rejuv where it must be identical:
  * the training subset's indices (its reimplementation of src/data/rng.ts), compared in full; and its
- * NR mechanics pass their own checks (docs/method.md §13.3: ⌊alive·r⌋, function preservation, zero cross blocks).
+ * NR mechanics pass their own checks (docs/method.md §13.3: ⌊alive·r⌋, function preservation, zero cross blocks);
+ * and its LR schedule reads --milestones as rejuv train does (absent: the default; '': none).
  * Needs Debian's /usr/bin/python3 (and python3-torch for the mechanics); skipped, saying so, without.
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { subsetIndices } from '../src/data/rng.js';
+import { defaultMilestones } from '../src/train/config.js';
 import { PY, probePython } from './helpers/python.js';
 
 const py = probePython('test/torch-twin.test.ts', 'pass', 'python3');
@@ -28,5 +30,15 @@ describe('scripts/torch_twin.py', () => {
   it.skipIf(!HAVE_TORCH)(`passes its NR mechanics self-check${torch.skip}`, () => {
     const out = twin('--self-check');
     expect(out).toMatch(/self-check passed: survived-head max difference [0-9.e+-]+, widths \[[\d, ]+\] -> \[[\d, ]+\]/);
+  });
+  it.skipIf(!HAVE_TORCH)(`reads --milestones as rejuv train does (absent: ⌊E/2⌋,⌊3E/4⌋; '': none)${torch.skip}`, () => {
+    const E = 6, lr = 0.05;
+    // rejuv: lr(e) = lr·0.1^|{m ≤ e}| over the 0-based epoch e (src/train/schedule via the trainer).
+    const expected = (ms: number[]) => Array.from({ length: E }, (_, e) => lr * 0.1 ** ms.filter((m) => m <= e).length);
+    for (const [args, ms] of [[[], defaultMilestones(E)], [['--milestones', ''], []], [['--milestones', '1,4'], [1, 4]]] as [string[], number[]][]) {
+      const rows = twin('--dataset', 'mnist', '--train-limit', '64', '--test-limit', '64', '--epochs', String(E), '--lr', String(lr), ...args, '--verbose')
+        .trim().split('\n').map((l) => JSON.parse(l) as { lr: number });
+      expect(rows.map((r) => r.lr), `torch_twin.py ${args.join(' ') || '(no --milestones)'}`).toEqual(expected(ms).map((x) => expect.closeTo(x, 12)));
+    }
   });
 });
