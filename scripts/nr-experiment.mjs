@@ -122,7 +122,12 @@ async function realData() {
     const rowsOf = () => (existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
     const walls = () => (existsSync(wallFile) ? JSON.parse(readFileSync(wallFile, 'utf8')) : []);
     const cmd = `node ${full.join(' ')}`;
-    const result = (stopped) => ({ dir, label, seed, rows: rowsOf(), wall: walls().reduce((a, b) => a + b, 0), cmd, stopped });
+    // Time = the sum of the epochs' own times (metrics.jsonl `seconds`): it survives resumes, where the
+    // invocations' wall times (wall.json) miss any invocation that died with its session.
+    const result = (stopped) => {
+      const rows = rowsOf();
+      return { dir, label, seed, rows, wall: rows.reduce((a, r) => a + (r.seconds ?? 0), 0), invocationWall: walls().reduce((a, b) => a + b, 0), cmd, stopped };
+    };
     if (existsSync(done)) {
       const d = JSON.parse(readFileSync(done, 'utf8'));
       if (d.args !== key) throw new Error(`${dir} was run with other arguments:\n  ${d.args}\nthis plan:\n  ${key}\ndelete the folder to run it again`);
@@ -368,7 +373,7 @@ function realDataSection(all, c) {
   const parts = [`## MNIST and Fashion-MNIST: vgg_mini ×1, ${c.epochs} nominal epochs, seeds ${c.seeds.join(', ')} (${new Date().toISOString().slice(0, 16)}Z)`, '',
     `Training set: a seeded random subset (\`${c.common.slice(c.common.indexOf('--train-subset'), c.common.indexOf('--train-subset') + 4).join(' ')}\`, the same images for every run and both datasets); test set: ${c.common.includes('--test-limit') ? `the first ${c.common[c.common.indexOf('--test-limit') + 1]}` : 'all 10,000'} test images.`,
     `Batch 64 (last partial batch kept), SGD momentum 0.9, wd 1e-4, LR 0.05 ×0.1 at the start of epochs ${c.milestones.map((m) => m + 1).join(' and ')} (\`--milestones ${c.milestones.join(',')}\`, 0-based), shifted by NR's monitoring epochs.`,
-    `NR: constant λ per step, Scheme A, T = ${c.target}. Final accuracy = last epoch; best = the best epoch's test accuracy (selected on the test set, so optimistic). Wall time = all invocations of the run on this shared 2-core machine.`, ''];
+    `NR: constant λ per step, Scheme A, T = ${c.target}. Final accuracy = last epoch; best = the best epoch's test accuracy (selected on the test set, so optimistic). Time = the sum of the run's epoch times (training and test evaluation, from metrics.jsonl) on this shared 2-core machine, with up to four processes at once.`, ''];
   for (const d of all) {
     const base = d.runs.filter((r) => r.label === 'baseline'), nr = d.runs.filter((r) => r.label !== 'baseline');
     parts.push(`### ${d.ds}`, '');
@@ -389,7 +394,7 @@ function realDataSection(all, c) {
       return `| **${name}, mean ± std** | ${rs.length} seeds | ${trig.length ? `${mean(trig).toFixed(1)} ± ${std(trig).toFixed(1)}` : '—'} | | | | ${int(mean(rs.map((r) => last(r.rows).params)))} | ${int(mean(rs.map((r) => (last(r.rows).convParams !== undefined ? c.effTotal(r.rows) : last(r.rows).params))))} | **${pct(mean(rs.map((r) => last(r.rows).testAcc)))} ± ${pct(std(rs.map((r) => last(r.rows).testAcc)))}** | ${pct(mean(rs.map((r) => best(r.rows))))} ± ${pct(std(rs.map((r) => best(r.rows))))} | | ${min(mean(rs.map((r) => r.wall)))} |`;
     };
     parts.push(`Runs (λ = ${d.lambda}; dense = all parameters of the final network; effective = without Scheme A's zero cross blocks):`, '',
-      '| run | seed | trigger epoch | u at trigger | rate | alive → new widths | dense params | effective params | final acc (%) | best acc (%) | epochs | wall |',
+      '| run | seed | trigger epoch | u at trigger | rate | alive → new widths | dense params | effective params | final acc (%) | best acc (%) | epochs | time |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...base.map((r) => row('baseline', r)), agg('baseline', base),
       ...nr.map((r) => row('NR', r)), agg('NR', nr),
