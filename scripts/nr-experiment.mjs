@@ -118,15 +118,14 @@ async function realData() {
     const ds = dsDir.split('/').pop();
     const full = [cli, 'train', '--dataset', ds, ...args, '--seed', String(seed), '--out', dir];
     const key = JSON.stringify(full.slice(1));
-    const done = join(dir, 'DONE'), wallFile = join(dir, 'wall.json');
+    const done = join(dir, 'DONE');
     const rowsOf = () => (existsSync(join(dir, 'metrics.jsonl')) ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-    const walls = () => (existsSync(wallFile) ? JSON.parse(readFileSync(wallFile, 'utf8')) : []);
     const cmd = `node ${full.join(' ')}`;
-    // Time = the sum of the epochs' own times (metrics.jsonl `seconds`): it survives resumes, where the
-    // invocations' wall times (wall.json) miss any invocation that died with its session.
+    // Time = the sum of the epochs' own times (metrics.jsonl `seconds`): it survives resumes, where timing
+    // the invocations misses any that died with its session.
     const result = (stopped) => {
       const rows = rowsOf();
-      return { dir, label, seed, rows, wall: rows.reduce((a, r) => a + (r.seconds ?? 0), 0), invocationWall: walls().reduce((a, b) => a + b, 0), cmd, stopped };
+      return { dir, label, seed, rows, wall: rows.reduce((a, r) => a + (r.seconds ?? 0), 0), cmd, stopped };
     };
     if (existsSync(done)) {
       const d = JSON.parse(readFileSync(done, 'utf8'));
@@ -148,7 +147,6 @@ async function realData() {
       }
       const extra = hasCkpt ? ['--resume'] : existsSync(join(dir, 'metrics.jsonl')) || existsSync(join(dir, 'report.html')) ? ['--overwrite'] : [];
       log(`${cmd}${extra.length ? ` ${extra.join(' ')}` : ''}`);
-      const t0 = Date.now();
       const child = spawn('node', ['--no-warnings', ...full, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
       children.add(child);
       let stopped = false, tail = '';
@@ -169,7 +167,6 @@ async function realData() {
       const code = await new Promise((res) => child.on('exit', (c, sig) => res(sig ?? c)));
       children.delete(child);
       if (poll) clearInterval(poll);
-      writeFileSync(wallFile, JSON.stringify([...walls(), (Date.now() - t0) / 1000]));
       if (!stopped && stopWhen && stopWhen(rowsOf())) stopped = true; // it ended by itself at the condition
       if (!stopped && code !== 0) throw new Error(`${cmd}${extra.length ? ` ${extra.join(' ')}` : ''} failed (${code}):\n${tail}`);
       writeFileSync(done, JSON.stringify({ args: key, ...(stopped ? { partial: true } : {}) }));
@@ -461,23 +458,22 @@ function twinSection(d, c, f) {
   // same number, a post-surgery epoch against the twin's epochs as many epochs after its own surgery.
   // Aligning by raw epoch would set a fresh network's u ≈ 1 against the other seed's sparse one whenever
   // two trigger epochs differ (which the ±2 rule above allows).
-  const phaseAt = (rows, e) => {
-    const t = c.triggerOf(rows)?.epoch;
-    return t === undefined || e <= t ? `monitoring epoch ${e}` : `epoch ${e - t} after surgery`;
+  const phased = (rows) => {
+    const t = c.triggerOf(rows)?.epoch ?? Infinity;
+    return rows.map((row, i) => [i + 1 <= t ? `monitoring epoch ${i + 1}` : `epoch ${i + 1 - t} after surgery`, row.utilization]).filter(([, u]) => typeof u === 'number');
   };
+  const twinU = new Map();
+  for (const t of twinNr) for (const [key, u] of phased(t.rows)) twinU.set(key, [...(twinU.get(key) ?? []), u]);
   const outside = [];
   let compared = 0;
   for (const r of oursNr) {
-    r.rows.forEach((row, i) => {
-      const u = row.utilization;
-      if (typeof u !== 'number') return;
-      const key = phaseAt(r.rows, i + 1);
-      const tw = twinNr.map((t) => t.rows.find((_, j) => phaseAt(t.rows, j + 1) === key)?.utilization).filter((x) => typeof x === 'number');
-      if (!tw.length) return;
+    for (const [key, u] of phased(r.rows)) {
+      const tw = twinU.get(key);
+      if (!tw) continue;
       compared++;
       const lo = Math.min(...tw) - 0.05, hi = Math.max(...tw) + 0.05;
       if (u < lo || u > hi) outside.push(`seed ${r.seed} ${key}: ${u.toFixed(3)} ∉ [${lo.toFixed(3)}, ${hi.toFixed(3)}]`);
-    });
+    }
   }
   checks.push(`utilization, phase by phase (monitoring epoch n; n epochs after surgery), inside the twin's min–max over seeds ±0.05: **${outside.length ? `NO (${outside.length} of ${compared}: ${outside.slice(0, 6).join('; ')}${outside.length > 6 ? '; …' : ''})` : `yes, all ${compared} epochs of every seed`}**`);
   out.push('', 'Agreement (issue 13 item 2; a disagreement is a bug to find, not a result):', ...checks.map((x) => `- ${x}`));

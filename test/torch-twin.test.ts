@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { subsetIndices } from '../src/data/rng.js';
-import { defaultMilestones } from '../src/train/config.js';
+import { defaultMilestones, lrAt } from '../src/train/config.js';
 import { PY, probePython } from './helpers/python.js';
 
 const py = probePython('test/torch-twin.test.ts', 'pass', 'python3');
@@ -33,8 +33,8 @@ describe('scripts/torch_twin.py', () => {
   });
   it.skipIf(!HAVE_TORCH)(`reads --milestones as rejuv train does (absent: ⌊E/2⌋,⌊3E/4⌋; '': none)${torch.skip}`, () => {
     const E = 6, lr = 0.05;
-    // rejuv: lr(e) = lr·0.1^|{m ≤ e}| over the 0-based epoch e (src/train/schedule via the trainer).
-    const expected = (ms: number[]) => Array.from({ length: E }, (_, e) => lr * 0.1 ** ms.filter((m) => m <= e).length);
+    // rejuv's own schedule (the trainer's lrAt) for these milestones.
+    const expected = (milestones: number[]) => Array.from({ length: E }, (_, e) => lrAt({ lr, milestones, gamma: 0.1, schedule: 'multistep', epochs: E }, e));
     for (const [args, ms] of [[[], defaultMilestones(E)], [['--milestones', ''], []], [['--milestones', '1,4'], [1, 4]]] as [string[], number[]][]) {
       const rows = twin('--dataset', 'mnist', '--train-limit', '64', '--test-limit', '64', '--epochs', String(E), '--lr', String(lr), ...args, '--verbose')
         .trim().split('\n').map((l) => JSON.parse(l) as { lr: number });
